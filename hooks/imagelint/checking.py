@@ -1,0 +1,83 @@
+"""One check run as plain data: resolve -> inspect -> rules -> selection. Prints nothing."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from imagelint.config import Config
+from imagelint.dataset import Resolution
+from imagelint.errors import UsageError
+from imagelint.findings import Finding
+from imagelint.index import FactsIndex
+from imagelint.inspect import inspect_images
+from imagelint.rules.duplicates import duplicate_findings
+from imagelint.rules.image import image_findings
+from imagelint.selection import select_findings
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: list[Finding]
+    checked: int
+    notes: tuple[str, ...]
+    decoded: int
+
+
+def check_images(
+    cwd: Path,
+    paths: Sequence[str],
+    config: Config,
+    *,
+    check_all: bool = False,
+    rev_range: tuple[str, str] | None = None,
+    use_remote: bool = False,
+    jobs: int | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+    index: FactsIndex | None = None,
+) -> CheckResult:
+    from imagelint.resolve import resolve_images
+
+    try:
+        _, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    index = index or FactsIndex(config.resolved_cache_dir())
+    targets = [ref for ref in resolution.targets if not _excluded(ref.path, config)]
+    dataset = [ref for ref in resolution.dataset if not _excluded(ref.path, config)]
+    wants_dataset = bool(targets) and resolution.complete
+    refs = {ref.path: ref for ref in (dataset if wants_dataset else [])}
+    refs.update((ref.path, ref) for ref in targets)
+    inspections = inspect_images(list(refs.values()), config, jobs=jobs, index=index)
+    checked = [inspections[ref.path] for ref in targets]
+    findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
+    if wants_dataset:
+        everything = [inspections[ref.path] for ref in dataset]
+        findings += duplicate_findings(checked, everything, resolution.changed, config)
+        if _reports_dataset_findings(resolution, {ref.path for ref in targets}):
+            findings += _balance_findings(dataset, config)
+    return CheckResult(select_findings(findings, config, select, ignore), len(checked), resolution.notes, index.decoded)
+
+
+def _excluded(path: str, config: Config) -> bool:
+    from imagelint.config import glob_match
+
+    return any(glob_match(pattern, path) for pattern in config.exclude)
+
+
+def _reports_dataset_findings(resolution: Resolution, target_paths: set[str]) -> bool:
+    """Dataset-level findings come from one process only when pre-commit splits the file list:
+    the one holding the first path of the change (of the dataset, when nothing changed)."""
+    if not os.environ.get("PRE_COMMIT"):
+        return True
+    universe = resolution.changed or {ref.path for ref in resolution.dataset}
+    return bool(universe) and min(universe) in target_paths
+
+
+def _balance_findings(dataset: Sequence, config: Config) -> list[Finding]:
+    from imagelint.rules.balance import balance_findings
+    from imagelint.stats import class_counts_stats
+
+    return balance_findings(class_counts_stats([ref.path for ref in dataset], config), config)

@@ -1,0 +1,1 @@
+"""Sub-commands of ``imagelint``: each module has ``register(subparsers)`` and a ``run(args) -> int``."""

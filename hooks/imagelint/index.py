@@ -1,0 +1,148 @@
+"""The content-addressed index: image facts keyed by content md5, kept per machine.
+
+One SQLite file per fingerprint of everything that shapes the stored values (schema, decode
+and hash parameters, Pillow and ImageHash versions): a change of any of them starts a fresh
+file instead of mixing incompatible hashes, and two virtualenvs with different versions can
+share the folder. WAL mode and a busy timeout make concurrent runs safe; a file that turns out
+corrupt is deleted and rebuilt, and if even that fails the run goes on without a cache.
+A second table maps git blob ids to md5s so git-tracked images are found without reading them.
+"""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import astuple, fields
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from imagelint import image_facts
+from imagelint.image_facts import ImageFacts
+
+SCHEMA_VERSION = 1
+_SIGNED = 1 << 63
+_COLUMNS = [f.name for f in fields(ImageFacts)]
+_SCALED = {"dark_score", "light_score", "entropy", "edge_strength"}  # stored as integer thousandths
+
+
+def fingerprint() -> str:
+    """Everything that changes stored values; part of the file name."""
+    parts = [
+        f"schema={SCHEMA_VERSION}",
+        f"facts={image_facts.FACTS_VERSION}",
+        f"draft={image_facts.DRAFT_SIZE}",
+        f"stats={image_facts.STATS_SIDE}",
+        f"pillow={_version('Pillow')}",
+        f"imagehash={_version('ImageHash')}",
+    ]
+    return hashlib.sha1(";".join(parts).encode()).hexdigest()[:12]
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class FactsIndex:
+    """Read and write facts by md5; every failure degrades to 'not cached', never to an error."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / f"facts-{fingerprint()}.sqlite"
+        self.decoded = 0  # facts computed by this run, for tests and progress reports
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return self._connect(self.path)
+        except (sqlite3.DatabaseError, OSError):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        try:
+            return self._connect(self.path)
+        except (sqlite3.DatabaseError, OSError):
+            return self._connect(Path(":memory:"))
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        columns = ", ".join(f"{name} {'BLOB' if name == 'md5' else ''}" for name in _COLUMNS)
+        db.execute(f"CREATE TABLE IF NOT EXISTS facts ({columns}, PRIMARY KEY (md5)) WITHOUT ROWID")
+        db.execute("CREATE TABLE IF NOT EXISTS blobs (blob BLOB PRIMARY KEY, md5 BLOB) WITHOUT ROWID")
+        db.execute("SELECT count(*) FROM facts WHERE md5 = x'00'").fetchone()  # fails on a corrupt file
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def lookup(self, md5s: Iterable[str]) -> dict[str, ImageFacts]:
+        keys = [bytes.fromhex(m) for m in set(md5s)]
+        found: dict[str, ImageFacts] = {}
+        for rows in self._query_in("SELECT * FROM facts WHERE md5 IN ({})", keys):
+            for row in rows:
+                facts = _from_row(row)
+                found[facts.md5] = facts
+        return found
+
+    def md5s_of_blobs(self, blobs: Iterable[str]) -> dict[str, str]:
+        keys = [bytes.fromhex(b) for b in set(blobs)]
+        found: dict[str, str] = {}
+        for rows in self._query_in("SELECT blob, md5 FROM blobs WHERE blob IN ({})", keys):
+            found.update((blob.hex(), md5.hex()) for blob, md5 in rows)
+        return found
+
+    def store(self, facts: Sequence[ImageFacts], blobs: dict[str, str]) -> None:
+        if not facts and not blobs:
+            return
+        marks = ", ".join("?" * len(_COLUMNS))
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany(f"INSERT OR REPLACE INTO facts VALUES ({marks})", map(_to_row, facts))
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO blobs VALUES (?, ?)",
+                    ((bytes.fromhex(b), bytes.fromhex(m)) for b, m in blobs.items()),
+                )
+        except sqlite3.DatabaseError:
+            self._db = self._connect(Path(":memory:"))
+
+    def _query_in(self, sql: str, keys: list[bytes]) -> Iterator[list[tuple]]:
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            try:
+                yield self._db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+            except sqlite3.DatabaseError:
+                self._db = self._connect(Path(":memory:"))
+                return
+
+
+def _to_row(facts: ImageFacts) -> tuple:
+    row = []
+    for name, value in zip(_COLUMNS, astuple(facts)):
+        if name == "md5":
+            value = bytes.fromhex(value)
+        elif name in ("phash", "phash_mirror") and value is not None:
+            value = value - (1 << 64) if value >= _SIGNED else value
+        elif name in _SCALED and value is not None:
+            value = round(value * 1000)
+        row.append(value)
+    return tuple(row)
+
+
+def _from_row(row: tuple) -> ImageFacts:
+    values = {}
+    for name, value in zip(_COLUMNS, row):
+        if name == "md5":
+            value = value.hex()
+        elif name in ("phash", "phash_mirror") and value is not None:
+            value = value + (1 << 64) if value < 0 else value
+        elif name in _SCALED and value is not None:
+            value = value / 1000
+        elif name == "decoded":
+            value = bool(value)
+        values[name] = value
+    return ImageFacts(**values)

@@ -1,0 +1,80 @@
+"""Rendering findings: text for people, JSON for programs, GitHub workflow annotations."""
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+from imagelint.findings import Finding, Severity
+
+
+def count(findings: Sequence[Finding], severity: Severity) -> int:
+    return sum(1 for f in findings if f.severity is severity)
+
+
+def render(findings: Sequence[Finding], checked: int, output_format: str) -> str:
+    """The whole report for ``findings`` (already sorted) after ``checked`` images."""
+    if output_format == "json":
+        return render_json(findings, checked)
+    if output_format == "github":
+        return render_github(findings, checked)
+    return render_text(findings, checked)
+
+
+def render_text(findings: Sequence[Finding], checked: int) -> str:
+    lines = [
+        f"{f.path}: {f.code} {f.rule}: {f.message}" + (" (warning)" if f.severity is Severity.WARNING else "")
+        for f in findings
+    ]
+    lines.append(summary_line(findings, checked))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(findings: Sequence[Finding], checked: int) -> str:
+    errors, warnings = count(findings, Severity.ERROR), count(findings, Severity.WARNING)
+    images = f"{checked} image{'' if checked == 1 else 's'} checked"
+    if not findings:
+        return f"imagelint: {images}, no problems found."
+    return f"imagelint: {images}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}."
+
+
+def render_json(findings: Sequence[Finding], checked: int) -> str:
+    document = {
+        "findings": [
+            {
+                "path": f.path,
+                "code": f.code,
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "message": f.message,
+                "related": list(f.related),
+            }
+            for f in findings
+        ],
+        "summary": {
+            "checked": checked,
+            "errors": count(findings, Severity.ERROR),
+            "warnings": count(findings, Severity.WARNING),
+        },
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_github(findings: Sequence[Finding], checked: int) -> str:
+    lines = [
+        f"::{f.severity.value} file={_escape_property(f.path)},title={f.code} {f.rule}::{_escape_data(f.message)}"
+        for f in findings
+    ]
+    lines.append(summary_line(findings, checked))
+    return "\n".join(lines) + "\n"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,39 @@
+"""Which findings a run reports, and at what severity: select, ignore and severity settings."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Sequence
+
+from imagelint.config import Config
+from imagelint.findings import Finding, Severity
+
+
+def matches(finding: Finding, token: str) -> bool:
+    """A token names a rule (``near-duplicate``) or a code prefix (``IMG3``, ``IMG302``)."""
+    token = token.strip()
+    return token == finding.rule or (token.upper().startswith("IMG") and finding.code.startswith(token.upper()))
+
+
+def select_findings(
+    findings: Iterable[Finding],
+    config: Config,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] = (),
+) -> list[Finding]:
+    """Findings kept by the settings for their path, re-graded by ``severity``, sorted.
+
+    ``select`` from the command line replaces the configured selection; ``ignore`` adds to it.
+    """
+    kept = []
+    for finding in findings:
+        limits = config.limits_for(finding.path)
+        chosen = select if select is not None else limits.select
+        if not any(matches(finding, token) for token in chosen):
+            continue
+        if any(matches(finding, token) for token in (*limits.ignore, *ignore)):
+            continue
+        for token, severity in limits.severity:
+            if matches(finding, token):
+                finding = replace(finding, severity=Severity(severity))
+        kept.append(finding)
+    return sorted(set(kept), key=lambda f: (f.path, f.code, f.related, f.message))
