@@ -46,7 +46,7 @@ class Limits:
     max_file_size: int = 6 * 10**6
     min_resolution: tuple[int, int] = (256, 256)
     max_pixels: int = 100 * 10**6
-    dark_threshold: float = 0.32
+    dark_threshold: float = 0.25
     light_threshold: float = 0.05
     low_information_threshold: float = 3.0
     blur_threshold: float = 3.0

@@ -10,7 +10,7 @@ import hashlib
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -50,20 +50,20 @@ def inspect_images(
     index = index or FactsIndex(config.resolved_cache_dir())
     readable = [ref for ref in refs if not ref.is_symlink]
     blob_md5 = index.md5s_of_blobs(ref.blob for ref in readable if ref.blob and not ref.md5)
-    known = index.lookup({md5 for ref in readable if (md5 := ref.md5 or blob_md5.get(ref.blob or ""))})
+    readable = [_with_content_md5(ref, blob_md5) for ref in readable]
+    known = index.lookup({ref.md5 for ref in readable if ref.md5})
     results = {ref.path: Inspection(ref, None) for ref in refs if ref.is_symlink}
     pending: dict[str, list[ImageRef]] = {}
     jobs_by_key: dict[str, _Job] = {}
     for ref in readable:
         max_pixels = config.limits_for(ref.path).max_pixels
-        md5 = ref.md5 or blob_md5.get(ref.blob or "")
-        facts = known.get(md5) if md5 else None
+        facts = known.get(ref.md5) if ref.md5 else None
         if facts is not None and (facts.decoded or facts.error or not 0 < facts.pixels <= max_pixels):
             results[ref.path] = Inspection(ref, facts)
             continue
-        key = md5 or f"path:{ref.path}"
+        key = ref.md5 or f"path:{ref.path}"
         pending.setdefault(key, []).append(ref)
-        jobs_by_key.setdefault(key, _Job(ref.sources, md5, ref.blob, max_pixels))
+        jobs_by_key.setdefault(key, _Job(ref.sources, ref.md5, ref.blob, max_pixels))
     keys = list(jobs_by_key)
     computed = _run(list(jobs_by_key.values()), jobs or os.cpu_count() or 1)
     new_blobs = {}
@@ -75,6 +75,20 @@ def inspect_images(
     index.decoded += sum(1 for facts, _ in computed if facts is not None)
     index.store([facts for facts, _ in computed if facts is not None], new_blobs)
     return results
+
+
+def _with_content_md5(ref: ImageRef, blob_md5: dict[str, str]) -> ImageRef:
+    """``ref`` with its content md5 filled in: from the index's blob table, else by hashing the
+    first readable source (cheap next to a decode, and it lets unchanged content skip one)."""
+    if ref.md5:
+        return ref
+    if ref.blob and ref.blob in blob_md5:
+        return replace(ref, md5=blob_md5[ref.blob])
+    for source in ref.sources:
+        data = _read_no_follow(source)
+        if data is not None:
+            return replace(ref, md5=hashlib.md5(data).hexdigest(), sources=(source,))
+    return ref
 
 
 def _run(work: list[_Job], jobs: int) -> list[tuple[ImageFacts | None, bool]]:

@@ -87,17 +87,22 @@ def duplicate_findings(
 
 
 def _exact_matches(targets: Sequence[Inspection], everything: dict[str, Inspection]) -> list[_Match]:
+    """Same content md5; broken files are left to IMG001 (all empty files are alike)."""
     by_md5: dict[str, list[str]] = {}
     for path, item in everything.items():
-        if item.facts is not None:
-            by_md5.setdefault(item.facts.md5, []).append(path)
+        if _intact(item):
+            by_md5.setdefault(item.facts.md5, []).append(path)  # type: ignore[union-attr]
     return [
         _Match(item.ref.path, other, -1)
         for item in targets
-        if item.facts is not None
-        for other in by_md5.get(item.facts.md5, ())
+        if _intact(item)
+        for other in by_md5.get(item.facts.md5, ())  # type: ignore[union-attr]
         if other != item.ref.path
     ]
+
+
+def _intact(item: Inspection) -> bool:
+    return item.facts is not None and item.facts.format is not None and item.facts.error is None
 
 
 def _near_matches(targets: Sequence[Inspection], everything: dict[str, Inspection], config: Config) -> list[_Match]:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageEnhance
+
+from images import encode, photo
+from imagelint.config import build_config
+from imagelint.dataset import ImageRef
+from imagelint.image_facts import read_image_facts
+from imagelint.inspect import Inspection
+from imagelint.rules.duplicates import duplicate_findings
+
+CONFIG = build_config({}, "test")
+ORIGINAL = photo(21, (640, 480))
+VARIANTS = {
+    "copy": encode(ORIGINAL),
+    "resized": encode(ORIGINAL.resize((320, 240))),
+    "recompressed": encode(ORIGINAL, quality=40),
+    "brighter": encode(ImageEnhance.Brightness(ORIGINAL).enhance(1.2)),
+    "mirrored": encode(ORIGINAL.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+}
+
+
+def _item(path: str, data: bytes) -> Inspection:
+    return Inspection(ImageRef(path), read_image_facts(data, 10**8))
+
+
+def _check(new: list[Inspection], old: list[Inspection], changed: set[str] | None = None) -> list[tuple[str, str, tuple[str, ...]]]:
+    found = duplicate_findings(new, new + old, frozenset(changed if changed is not None else {i.ref.path for i in new}), CONFIG)
+    return sorted((f.path, f.code, f.related) for f in found)
+
+
+EXISTING = [_item("data/train/cat/original.jpg", encode(ORIGINAL))] + [
+    _item(f"data/train/cat/other{seed}.jpg", encode(photo(seed, (640, 480)))) for seed in range(30, 40)
+]
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_variants_in_the_same_class_are_duplicates(variant: str) -> None:
+    new = _item(f"data/train/cat/{variant}.jpg", VARIANTS[variant])
+    expected = "IMG301" if variant == "copy" else "IMG302"
+    assert _check([new], EXISTING) == [(new.ref.path, expected, ("data/train/cat/original.jpg",))]
+
+
+def test_distinct_photos_are_not_duplicates() -> None:
+    new = [_item(f"data/train/cat/new{seed}.jpg", encode(photo(seed, (640, 480)))) for seed in range(50, 60)]
+    assert _check(new, EXISTING) == []
+
+
+def test_a_copy_in_another_split_is_a_leak_and_in_another_class_a_conflict() -> None:
+    leak = _item("data/test/cat/resized.jpg", VARIANTS["resized"])
+    conflict = _item("data/train/dog/copy.jpg", VARIANTS["copy"])
+    assert _check([leak, conflict], EXISTING) == [
+        ("data/test/cat/resized.jpg", "IMG303", ("data/train/cat/original.jpg",)),
+        ("data/train/dog/copy.jpg", "IMG303", ("data/test/cat/resized.jpg",)),
+        ("data/train/dog/copy.jpg", "IMG304", ("data/train/cat/original.jpg",)),
+    ]
+
+
+def test_a_pair_of_new_images_is_reported_once_on_the_later_path() -> None:
+    first = _item("data/train/cat/a.jpg", encode(photo(70)))
+    second = _item("data/train/cat/b.jpg", encode(photo(70)))
+    assert _check([first, second], []) == [("data/train/cat/b.jpg", "IMG301", ("data/train/cat/a.jpg",))]
+
+
+def test_split_invocations_report_a_pair_exactly_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pre-commit may pass the two new files to two processes: only one of them reports."""
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    first = _item("data/train/cat/a.jpg", encode(photo(70)))
+    second = _item("data/train/cat/b.jpg", encode(photo(70)))
+    changed = {"data/train/cat/a.jpg", "data/train/cat/b.jpg"}
+    reports = [
+        duplicate_findings([one], [first, second], frozenset(changed), CONFIG) for one in (first, second)
+    ]
+    assert [len(found) for found in reports] == [0, 1]
+
+
+def test_nearly_blank_images_do_not_match_each_other() -> None:
+    blank = [_item(f"data/train/cat/blank{i}.jpg", encode(Image.new("RGB", (320, 320), (i, i, i)))) for i in (40, 90)]
+    assert _check(blank, []) == []
