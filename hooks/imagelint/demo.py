@@ -1,0 +1,472 @@
+"""``imagelint demo``: turn ``sample-repo/`` into a real git + DVC repository and narrate commits.
+
+The steps are data: a title and a function that runs real commands in the demo repository,
+prints each command with its trimmed output, and then checks the command's effects (exit codes,
+commits, hook output, the stats file). A step that does not behave as its narration says raises
+``StepFailed``, so the demo doubles as an end-to-end test of the hooks.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Sequence, TextIO
+
+import yaml
+
+import imagelint
+from imagelint.errors import UsageError
+
+STATS_FILE = "dataset-stats.json"
+CHECK_HOOK, STATS_HOOK = "imagelint", "imagelint-stats"
+#: Words shown without shell quotes: ``HEAD~1`` needs none, a ``~`` only expands at the start.
+PLAIN_WORD = re.compile(r"[\w@%+=:,./-][\w@%+=:,./~-]*")
+#: Lines of a command's output shown before "... (N more lines)".
+MAX_LINES = 15
+#: Seconds one command may take before the step counts as failed.
+COMMAND_TIMEOUT = 300
+#: Demo-local caches and the DVC remote, inside the repository and ignored by git.
+LOCAL = ".demo"
+REMOTE = f"{LOCAL}/dvc-remote"
+#: Where the pictures of steps 2 and 3 are drawn, in the background, until the steps add them.
+PICTURES = f"{LOCAL}/pictures"
+SPLITS = ("train", "val", "test")
+BAD_FOLDER = "train/cherry"
+LEAK_SOURCE, LEAK_COPY = "train/apple/001.jpg", "test/apple/001-resized.jpg"
+GROWN_SPLIT, GROWN_CLASS, GROWN_COUNT = "train", "cherry", 40
+#: What the refused commit must report: each file with the rule that names it.
+EXPECTED_FINDINGS = (
+    (f"{BAD_FOLDER}/truncated.jpg", "IMG001"),
+    (f"{BAD_FOLDER}/tiny.jpg", "IMG102"),
+    (f"{BAD_FOLDER}/actually-png.jpg", "IMG003"),
+    (f"{BAD_FOLDER}/huge.jpg", "IMG101"),
+    (LEAK_COPY, "IMG303"),
+)
+#: Settings of imagelint's hook manifest that the demo's local hooks keep.
+HOOK_SETTINGS = ("files", "always_run", "pass_filenames", "require_serial", "stages")
+#: DVC's hooks as its own manifest declares them (entry ``dvc git-hook STAGE``).
+DVC_HOOKS: tuple[dict[str, Any], ...] = (
+    {"id": "dvc-pre-commit", "name": "DVC pre-commit", "stage": "pre-commit", "verbose": True},
+    {"id": "dvc-pre-push", "name": "DVC pre-push", "stage": "pre-push"},
+    {"id": "dvc-post-checkout", "name": "DVC post-checkout", "stage": "post-checkout", "always_run": True},
+)
+#: Variables that would point git or the hooks at another repository or revision range.
+INHERITED_STATE = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT", "PRE_COMMIT_FROM_REF",
+                   "PRE_COMMIT_TO_REF")
+DEMO_IDENTITY = {
+    "GIT_AUTHOR_NAME": "imagelint demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
+    "GIT_COMMITTER_NAME": "imagelint demo", "GIT_COMMITTER_EMAIL": "demo@example.com",
+}
+
+
+class StepFailed(Exception):
+    """A step's commands did not have the effect its narration describes; the message says which."""
+
+
+@dataclass(frozen=True)
+class Tools:
+    git: str
+    dvc: str
+    pre_commit: str
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class Pictures:
+    """The files steps 2 and 3 add: the bad examples and the grown class's new pictures."""
+
+    bad: tuple[Path, ...]
+    more: tuple[Path, ...]
+
+
+class Demo:
+    """The demo repository, the environment its commands run in, and the narration stream."""
+
+    def __init__(self, root: Path, tools: Tools, generator: ModuleType, out: TextIO, background: Executor) -> None:
+        self.root, self.tools, self.generator, self.out = root, tools, generator, out
+        self._background = background
+        self._pictures: Future[Pictures] | None = None
+        self.env = demo_environment(root, tools.git)
+        self._programs = {
+            "git": [tools.git], "dvc": [tools.dvc], "pre-commit": [tools.pre_commit],
+            "imagelint": [sys.executable, "-m", "imagelint"],
+        }
+
+    def draw_pictures(self) -> Future[Pictures]:
+        """Start drawing the pictures of steps 2 and 3: it takes longer than any command, so
+        it runs while the commands of the set-up and of step 1 do."""
+        self._pictures = self._background.submit(draw_pictures, self.generator, self.root / PICTURES)
+        return self._pictures
+
+    def pictures(self) -> Pictures:
+        return (self._pictures or self.draw_pictures()).result()
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def explain(self, text: str) -> None:
+        self.say(f"-> {text}")
+
+    def did(self, action: str, result: str) -> None:
+        """Narrate what the demo did in Python (``generate`` is sample-repo/generate.py), and the result."""
+        self.say(f">>> {action}")
+        self.say(f"    {result}")
+
+    def run(self, *words: str, limit: int = MAX_LINES) -> Ran:
+        """Print ``$ words``, run them in the repository, print the trimmed output."""
+        self.say(f"$ {command_line(words)}")
+        ran = self.quiet(*words)
+        for line in trimmed(ran.output, limit):
+            self.say(f"    {line}")
+        return ran
+
+    def must_run(self, *words: str, limit: int = MAX_LINES) -> Ran:
+        ran = self.run(*words, limit=limit)
+        if ran.code != 0:
+            raise StepFailed(f"'{command_line(words)}' exited with {ran.code}: {why_failed(ran.output)}")
+        return ran
+
+    def quiet(self, *words: str) -> Ran:
+        """Run without narrating: the checks of a step's effects."""
+        argv = [*self._programs[words[0]], *words[1:]]
+        try:
+            done = subprocess.run(argv, cwd=self.root, env=self.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, errors="replace", timeout=COMMAND_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise StepFailed(f"'{command_line(words)}' could not run: {exc}") from None
+        return Ran(done.returncode, done.stdout)
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    run: Callable[[Demo], None]
+
+
+def run_demo(directory: str | None, out: TextIO = sys.stdout) -> int:
+    """Build the demo repository in ``directory`` (default: a new temporary folder) and narrate."""
+    checkout = Path(imagelint.__file__).resolve().parents[2]
+    sample, manifest = checkout / "sample-repo", checkout / ".pre-commit-hooks.yaml"
+    if not (sample / "generate.py").is_file() or not manifest.is_file():
+        raise UsageError(f"the demo needs the imagelint checkout (sample-repo/ and .pre-commit-hooks.yaml) "
+                         f"at {checkout}; install imagelint from its source folder with 'pip install -e .'")
+    tools = find_tools()
+    root, generator = demo_root(directory), load_generator(sample / "generate.py")
+    with ThreadPoolExecutor(max_workers=1) as background:
+        demo = Demo(root, tools, generator, out, background)
+        demo.say(f"imagelint demo: a dataset repository in {demo.root}")
+        demo.say()
+        demo.say("== Set-up: the sample as a git + DVC repository with the hooks installed ==")
+        try:
+            set_up(demo, sample, manifest)
+        except StepFailed as exc:
+            demo.say()
+            demo.say(f"Demo failed at set-up: {exc}")
+            return 1
+        return run_steps(demo, STEPS)
+
+
+def run_steps(demo: Demo, steps: Sequence[Step]) -> int:
+    """Run the steps in order; stop at the first that fails and name it."""
+    for number, step in enumerate(steps, 1):
+        demo.say()
+        demo.say(f"== Step {number}/{len(steps)}: {step.title} ==")
+        try:
+            step.run(demo)
+        except StepFailed as exc:
+            demo.say()
+            demo.say(f"Demo failed at step {number} ({step.title}): {exc}")
+            return 1
+    demo.say()
+    demo.say(f"Demo finished: all {len(steps)} steps behaved as described. Repository: {demo.root}")
+    return 0
+
+
+def find_tools() -> Tools:
+    """git from PATH; dvc and pre-commit next to this interpreter (its venv) first, then PATH."""
+    here = str(Path(sys.executable).parent)
+    found = {name: shutil.which(name, path=here) or shutil.which(name) for name in ("dvc", "pre-commit")}
+    missing = [name for name, path in found.items() if not path]
+    if missing:
+        raise UsageError(f"the demo needs {' and '.join(missing)}: pip install dvc pre-commit "
+                         f"(or pip install -e \".[test]\")")
+    git = shutil.which("git")
+    if not git:
+        raise UsageError("the demo needs git on PATH")
+    return Tools(git, str(found["dvc"]), str(found["pre-commit"]))
+
+
+def demo_root(directory: str | None) -> Path:
+    if directory is None:
+        return Path(tempfile.mkdtemp(prefix="imagelint-demo-")).resolve()
+    root = Path(directory).expanduser().resolve()
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise UsageError(f"{root} is not an empty folder: give a new or empty one, or no DIR for a temporary one")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def draw_pictures(generator: ModuleType, folder: Path) -> Pictures:
+    bad = generator.write_bad_files(folder / "bad")
+    more = generator.write_more_images(folder / GROWN_CLASS, GROWN_CLASS, GROWN_COUNT, generator.FIRST_FREE_NUMBER)
+    return Pictures(tuple(bad.values()), tuple(more))
+
+
+def moved(sources: Sequence[Path], folder: Path) -> list[Path]:
+    """Move ``sources`` into ``folder``; returns their new paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.move(str(source), str(folder / source.name))) for source in sources]
+
+
+def command_line(words: Sequence[str]) -> str:
+    """The words as a shell takes them, quoted only where needed (``HEAD~1`` stays bare)."""
+    return " ".join(word if PLAIN_WORD.fullmatch(word) else shlex.quote(word) for word in words)
+
+
+def load_generator(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("imagelint_sample_generate", path)
+    if spec is None or spec.loader is None:
+        raise UsageError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def demo_environment(root: Path, git: str) -> dict[str, str]:
+    """The caller's environment with every cache inside the demo, and a git identity if none is set."""
+    env = {key: value for key, value in os.environ.items() if key not in INHERITED_STATE}
+    local = root / LOCAL
+    env.update(
+        DVC_NO_ANALYTICS="1",
+        DVC_SITE_CACHE_DIR=str(local / "dvc-site-cache"),
+        IMAGELINT_CACHE_DIR=str(local / "imagelint-cache"),
+        PRE_COMMIT_HOME=str(local / "pre-commit"),
+        PRE_COMMIT_COLOR="never",
+    )
+    configured = all(
+        subprocess.run([git, "config", "--get", key], cwd=root, env=env, capture_output=True).returncode == 0
+        for key in ("user.name", "user.email")
+    )
+    if not configured:
+        for key, value in DEMO_IDENTITY.items():
+            env.setdefault(key, value)
+    return env
+
+
+def trimmed(text: str, limit: int) -> list[str]:
+    """At most ``limit`` lines of ``text`` without surrounding blank lines, then how many were left out."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def failed_hooks(output: str) -> list[str]:
+    """Ids of the hooks that pre-commit reported as failed in ``output``."""
+    lines = output.splitlines()
+    return [after.split(":", 1)[1].strip() for before, after in zip(lines, lines[1:])
+            if before.endswith("Failed") and after.startswith("- hook id:")]
+
+
+def why_failed(output: str) -> str:
+    hooks = failed_hooks(output)
+    return f"failed hooks: {', '.join(hooks)}" if hooks else last_line(output)
+
+
+def local_hooks_config(manifest: Path, sample_config: dict[str, Any], python: str, dvc: str) -> dict[str, Any]:
+    """The sample's hooks as ``repo: local`` system hooks that run the installed imagelint and dvc."""
+    hooks = [
+        {"id": hook["id"], "name": hook["name"], "entry": f"{shlex.quote(python)} -m {hook['entry']}",
+         "language": "system", **{key: hook[key] for key in HOOK_SETTINGS if key in hook}}
+        for hook in yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    ]
+    for hook in DVC_HOOKS:
+        extra = {key: value for key, value in hook.items() if key not in ("id", "name", "stage")}
+        hooks.append({"id": hook["id"], "name": hook["name"], "entry": f"{shlex.quote(dvc)} git-hook {hook['stage']}",
+                      "language": "system", "require_serial": True, "stages": [hook["stage"]], **extra})
+    return {
+        "default_install_hook_types": sample_config["default_install_hook_types"],
+        "repos": [{"repo": "local", "hooks": hooks}],
+    }
+
+
+def set_up(demo: Demo, sample: Path, manifest: Path) -> None:
+    root = demo.root
+    demo.must_run("git", "-c", "init.defaultBranch=main", "init", "--quiet")
+    if demo.quiet("git", "config", "commit.gpgsign", "false").code != 0:
+        raise StepFailed("cannot configure the new git repository")
+    (root / LOCAL).mkdir(exist_ok=True)
+    with (root / ".git" / "info" / "exclude").open("a", encoding="utf-8") as exclude:
+        exclude.write(f"/{LOCAL}/\n")
+    demo.say(f"    ({LOCAL}/ holds the demo's caches and DVC remote; .git/info/exclude hides it from git)")
+    demo.must_run("dvc", "init", "--quiet")
+    written = demo.generator.write_clean_dataset(root)
+    per_split = ", ".join(f"{split} {sum(p.relative_to(root).parts[0] == split for p in written)}" for split in SPLITS)
+    demo.did("generate.write_clean_dataset(Path('.'))", f"{len(written)} pictures ({per_split})")
+    demo.draw_pictures()
+    demo.say("    (meanwhile generate.write_bad_files and generate.write_more_images draw the pictures of")
+    demo.say(f"    steps 2 and 3 into {PICTURES}/)")
+    for name in ("pyproject.toml", "dvc.yaml"):
+        shutil.copyfile(sample / name, root / name)
+    demo.say("    copied pyproject.toml ([tool.imagelint] settings) and dvc.yaml (stats as DVC metrics) from the sample")
+    demo.must_run("dvc", "add", *SPLITS, limit=3)
+    demo.must_run("dvc", "remote", "add", "--default", "local", REMOTE)
+
+    sample_text = (sample / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    config = local_hooks_config(manifest, yaml.safe_load(sample_text), sys.executable, demo.tools.dvc)
+    demo.say()
+    demo.say("In your own repository, .pre-commit-config.yaml takes the hooks from their repositories")
+    demo.say("(sample-repo/.pre-commit-config.yaml, comments left out):")
+    for line in sample_text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            demo.say(f"    {line.split('  #')[0].rstrip()}")
+    demo.say("The demo runs the same hooks from the installed imagelint and dvc instead (repo: local,")
+    demo.say("language: system), so nothing is downloaded. Its .pre-commit-config.yaml:")
+    for hook in config["repos"][0]["hooks"]:
+        demo.say(f"    {hook['id']:<18} {hook['entry']}")
+    (root / ".pre-commit-config.yaml").write_text(
+        "# Written by 'imagelint demo': the sample's hooks, run from the installed imagelint and dvc.\n"
+        + yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    demo.must_run("pre-commit", "install")
+    demo.explain("git tracks the .dvc pointers, DVC the images; every git commit now runs the hooks.")
+
+
+def first_commit(demo: Demo) -> None:
+    demo.must_run("git", "add", ".")
+    demo.must_run("git", "status", "--short")
+    demo.explain("git sees three .dvc pointers, not the 62 images; the hooks look behind them.")
+    message = "Add the clean sample dataset"
+    ran = demo.run("git", "commit", "-m", message)
+    if ran.code != 0:
+        if failed_hooks(ran.output) != [STATS_HOOK]:
+            raise StepFailed(f"git commit was refused, and not only by {STATS_HOOK}: {why_failed(ran.output)}")
+        demo.explain(f"The images passed; the stats hook wrote {STATS_FILE} and stops the commit until you add it.")
+        demo.must_run("git", "add", STATS_FILE)
+        demo.must_run("git", "commit", "-m", message)
+    elif STATS_FILE not in committed_paths(demo):
+        if not (demo.root / STATS_FILE).is_file():
+            raise StepFailed(f"the commit passed but the stats hook did not write {STATS_FILE}")
+        demo.must_run("git", "add", STATS_FILE)
+        demo.must_run("git", "commit", "-m", f"Add {STATS_FILE}")
+    if STATS_FILE not in committed_paths(demo):
+        raise StepFailed(f"the commit does not contain {STATS_FILE}")
+    demo.must_run("dvc", "push")
+    demo.explain(f"The clean dataset is committed with {STATS_FILE}, and its images are in the DVC remote.")
+
+
+def refused_commit(demo: Demo) -> None:
+    root = demo.root
+    bad = moved(demo.pictures().bad, root / BAD_FOLDER)
+    demo.did(f"move the bad examples (generate.write_bad_files) to {BAD_FOLDER}/", ", ".join(p.name for p in bad))
+    demo.generator.write_resized_copy(root / LEAK_SOURCE, root / LEAK_COPY)
+    demo.did(f"generate.write_resized_copy(Path('{LEAK_SOURCE}'), Path('{LEAK_COPY}'))",
+             "a smaller, re-encoded copy of a training picture, now in test/")
+    demo.must_run("dvc", "add", "train", "test")
+    demo.must_run("git", "add", "train.dvc", "test.dvc")
+    before = commit_count(demo)
+    ran = demo.run("git", "commit", "-m", "Add more pictures", limit=2 * MAX_LINES)
+    if ran.code == 0 or commit_count(demo) != before:
+        raise StepFailed("git commit accepted the bad files")
+    if CHECK_HOOK not in failed_hooks(ran.output):
+        raise StepFailed(f"git commit was refused, but not by {CHECK_HOOK}: {why_failed(ran.output)}")
+    lines = ran.output.splitlines()
+    for path, code in EXPECTED_FINDINGS:
+        if not any(path in line and code in line for line in lines):
+            raise StepFailed(f"the refused commit's output has no {code} line for {path}")
+    demo.explain("git commit refused: each bad file is named with its rule, the copy in test/ as a leak (IMG303); "
+                 "warnings, such as IMG401 for these small classes, alone would not stop a commit.")
+
+
+def grown_class(demo: Demo) -> None:
+    root, pictures = demo.root, demo.pictures()
+    for path in (*(root / BAD_FOLDER / bad.name for bad in pictures.bad), root / LEAK_COPY):
+        path.unlink()
+    demo.did(f"remove the bad examples from {BAD_FOLDER}/ and {LEAK_COPY}", f"{len(pictures.bad) + 1} files removed")
+    demo.must_run("git", "checkout", "--", STATS_FILE)
+    demo.explain(f"The refused commit's stats hook had rewritten {STATS_FILE}; that version is discarded.")
+    folder = f"{GROWN_SPLIT}/{GROWN_CLASS}"
+    more = moved(pictures.more, root / folder)
+    demo.did(f"move {GROWN_COUNT} new {GROWN_CLASS} pictures (generate.write_more_images) to {folder}/",
+             f"{more[0].name} to {more[-1].name}")
+    demo.must_run("dvc", "add", "train", "test")
+    demo.must_run("git", "add", "train.dvc", "test.dvc")
+    before = commit_count(demo)
+    message = f"Add {GROWN_COUNT} {GROWN_CLASS} pictures"
+    ran = demo.run("git", "commit", "-m", message)
+    if ran.code == 0:
+        raise StepFailed(f"git commit passed although {STATS_FILE} no longer matched the dataset")
+    if failed_hooks(ran.output) != [STATS_HOOK] or STATS_FILE not in ran.output:
+        raise StepFailed(f"git commit was refused, and not only by {STATS_HOOK}: {why_failed(ran.output)}")
+    demo.explain(f"The new images passed; the stats hook updated {STATS_FILE} for you to review:")
+    demo.must_run("git", "diff", "--stat")
+    demo.must_run("git", "add", STATS_FILE)
+    demo.must_run("git", "commit", "-m", message)
+    if commit_count(demo) != before + 1:
+        raise StepFailed("the commit did not land")
+    old, new = class_count(demo, "HEAD~1"), class_count(demo, "HEAD")
+    if new - old != GROWN_COUNT:
+        raise StepFailed(f"{STATS_FILE} counts {old} -> {new} {GROWN_SPLIT}/{GROWN_CLASS} images, "
+                         f"not {GROWN_COUNT} more")
+    demo.must_run("dvc", "push")
+    demo.explain(f"{STATS_FILE} in the commit now counts {new} {GROWN_SPLIT}/{GROWN_CLASS} images instead of {old}.")
+
+
+def drift(demo: Demo) -> None:
+    ran = demo.must_run("imagelint", "diff", "HEAD~1", "HEAD", "--format", "md", limit=2 * MAX_LINES)
+    if GROWN_CLASS not in ran.output:
+        raise StepFailed(f"imagelint diff does not mention {GROWN_CLASS}")
+    demo.explain("The Markdown a pull request would get: class counts before and after, and the shift in share.")
+    ran = demo.must_run("dvc", "metrics", "diff", "HEAD~1")
+    if not any(f"{GROWN_CLASS}.count" in line and str(GROWN_COUNT) in line.split() for line in ran.output.splitlines()):
+        raise StepFailed(f"dvc metrics diff shows no change of {GROWN_COUNT} for {GROWN_CLASS}")
+    demo.explain(f"DVC reads the same committed {STATS_FILE} as metrics: {GROWN_CLASS} grew by {GROWN_COUNT}.")
+
+
+def committed_paths(demo: Demo) -> set[str]:
+    return set(demo.quiet("git", "ls-tree", "--name-only", "HEAD").output.split())
+
+
+def commit_count(demo: Demo) -> int:
+    ran = demo.quiet("git", "rev-list", "--count", "HEAD")
+    return int(ran.output) if ran.code == 0 else 0
+
+
+def class_count(demo: Demo, rev: str) -> int:
+    """The committed image count of the grown class at ``rev``."""
+    ran = demo.quiet("git", "show", f"{rev}:{STATS_FILE}")
+    try:
+        return int(json.loads(ran.output)["roots"]["."]["splits"][GROWN_SPLIT]["classes"][GROWN_CLASS]["count"])
+    except (ValueError, KeyError, TypeError):
+        raise StepFailed(f"{STATS_FILE} at {rev} has no count for {GROWN_SPLIT}/{GROWN_CLASS}") from None
+
+
+STEPS = (
+    Step("first commit of a clean dataset", first_commit),
+    Step("bad files and a train/test leak are refused", refused_commit),
+    Step(f"{GROWN_COUNT} more {GROWN_CLASS} pictures: the stats file follows", grown_class),
+    Step("the drift, as imagelint and DVC show it", drift),
+)

@@ -1,0 +1,88 @@
+"""Where a stats document comes from: the committed file at a revision, or the dataset itself.
+
+Computing reads no pixels that the index already knows: the resolver lists the dataset (git
+and DVC manifests), ``inspect_images`` returns indexed facts and decodes only new content,
+and label files are read from the workspace.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imagelint.config import Config, glob_match
+from imagelint.errors import UsageError
+from imagelint.labels import ImageLabels, read_labels
+from imagelint.stats import ImageRecord, compute_stats, folder_record, labelled_record
+
+
+@dataclass(frozen=True)
+class ComputedStats:
+    """``stats`` is None when they could not be computed exactly; ``problem`` then says why."""
+
+    root: Path
+    stats: dict[str, Any] | None
+    notes: tuple[str, ...] = ()
+    problem: str = ""
+
+
+def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: bool = True,
+                  jobs: int | None = None) -> ComputedStats:
+    """Stats of the dataset in the index (or at ``rev``); with ``exact``, refuse partial data."""
+    from imagelint.inspect import inspect_images
+    from imagelint.resolve import resolve_images
+
+    try:
+        root, resolution = resolve_images(cwd, [], rev_range=(rev, rev) if rev else None)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    notes = tuple(resolution.notes)
+    if not resolution.complete:
+        return ComputedStats(root, None, notes, "the dataset could not be listed in full")
+    refs = [ref for ref in resolution.dataset if not any(glob_match(p, ref.path) for p in config.exclude)]
+    inspections = inspect_images(refs, config, jobs=jobs)
+    missing = sorted(path for path, item in inspections.items() if item.facts is None and not item.ref.is_symlink)
+    if missing and exact:
+        return ComputedStats(root, None, notes, f"the bytes of {len(missing)} image(s) are not available "
+                             f"(first: {missing[0]}); run 'dvc pull' or 'dvc fetch' first")
+    labels = read_labels(root, [ref.path for ref in refs], config.labels, config.splits)
+    records = []
+    for ref in refs:
+        facts = inspections[ref.path].facts
+        values: dict[str, Any] = {"md5": facts.md5 if facts else ref.md5}
+        if facts is not None:
+            values.update(size=facts.size, format=facts.format, width=facts.width or None, height=facts.height or None)
+        records.append(_record(ref.path, labels, config, values))
+    return ComputedStats(root, compute_stats(records, config), notes)
+
+
+def _record(path: str, labels: dict[str, ImageLabels], config: Config, values: dict[str, Any]) -> ImageRecord:
+    if config.labels == "folders":
+        return folder_record(path, config, **values)
+    return labelled_record(path, labels.get(path), config, **values)
+
+
+def committed_text(root: Path, rev: str, path: str) -> str | None:
+    """The text of ``path`` at ``rev`` (``""`` for the index), or None when it is not there."""
+    result = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True, check=False)
+    if result.returncode != 0:
+        return None
+    return result.stdout.decode("utf-8", errors="replace")
+
+
+def committed_stats(root: Path, rev: str, path: str) -> dict[str, Any] | None:
+    """The stats document committed at ``rev``, or None when absent or not a stats document."""
+    text = committed_text(root, rev, path)
+    try:
+        document = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and "roots" in document else None
+
+
+def revision_exists(root: Path, rev: str) -> bool:
+    result = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], cwd=root,
+                            capture_output=True, check=False)
+    return result.returncode == 0
