@@ -66,7 +66,7 @@ def test_each_split_is_judged_on_its_own() -> None:
 
 
 @pytest.mark.parametrize(("root", "split", "expected"), [
-    ("data", "train", "data/train"), (".", "train", "train"), ("data", "(no split)", "data"), (".", "(no split)", "."),
+    ("data", "train", "data/train"), ("(root)", "train", "train"), ("data", "(no split)", "data"), ("(root)", "(no split)", "."),
 ])
 def test_split_folder(root: str, split: str, expected: str) -> None:
     assert split_folder(root, split) == expected

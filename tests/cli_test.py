@@ -150,3 +150,15 @@ def test_config_and_rule_commands(folder: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out.startswith("IMG102 min-resolution (default: error)")
     assert main(["rule", "near-duplicate"]) == 0
     assert main(["rule", "IMG999"]) == 2
+
+
+def test_the_blur_rule_is_opt_in(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blurred = photo(8).resize((16, 16)).resize((320, 320), Image.BICUBIC)
+    write(folder / "blurred.jpg", encode(blurred))
+    assert main(["check", "blurred.jpg"]) == 0
+    assert "IMG201" not in capsys.readouterr().out
+    main(["check", "blurred.jpg", "--select", "IMG2"])
+    assert "blurred.jpg: IMG201 blurry: edge strength" in capsys.readouterr().out
+    (folder / ".imagelint.toml").write_text('select = ["IMG", "blurry"]\n')
+    main(["check", "blurred.jpg"])
+    assert "IMG201" in capsys.readouterr().out

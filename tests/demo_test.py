@@ -59,7 +59,7 @@ def test_demo_repository_holds_two_commits_and_the_grown_class(demo_run: tuple[i
 
     assert git("status", "--porcelain") == ""
     counts = [
-        json.loads(git("show", f"{rev}:{STATS_FILE}"))["roots"]["."]["splits"][GROWN_SPLIT]["classes"][GROWN_CLASS]["count"]
+        json.loads(git("show", f"{rev}:{STATS_FILE}"))["roots"]["(root)"]["splits"][GROWN_SPLIT]["classes"][GROWN_CLASS]["count"]
         for rev in ("HEAD~1", "HEAD")
     ]
     assert counts[1] - counts[0] == GROWN_COUNT

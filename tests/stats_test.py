@@ -85,7 +85,7 @@ def test_per_class_records_feed_dvc_plots() -> None:
 def test_shares_round_to_four_decimals() -> None:
     config = Config()
     paths = [f"train/a/{i}.jpg" for i in range(1)] + [f"train/b/{i}.jpg" for i in range(2)]
-    classes = class_counts_stats(paths, config)["roots"]["."]["splits"]["train"]["classes"]
+    classes = class_counts_stats(paths, config)["roots"]["(root)"]["splits"]["train"]["classes"]
     assert classes == {"a": {"count": 1, "share": 0.3333}, "b": {"count": 2, "share": 0.6667}}
 
 
@@ -103,7 +103,7 @@ def test_detection_labels_count_images_and_objects() -> None:
         labelled_record("images/train/2.jpg", ImageLabels(("car",), (("car", 1),)), config),
         labelled_record("images/train/3.jpg", None, config),
     ]
-    train = compute_stats(records, config)["roots"]["."]["splits"]["train"]
+    train = compute_stats(records, config)["roots"]["(root)"]["splits"]["train"]
     assert train["classes"] == {
         "car": {"count": 2, "objects": 4, "share": 0.6667},
         "person": {"count": 1, "objects": 1, "share": 0.3333},

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -11,9 +12,9 @@ from imagelint.dataset import Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding
 from imagelint.index import FactsIndex
-from imagelint.inspect import inspect_images
+from imagelint.inspect import Inspection, inspect_images
 from imagelint.rules.duplicates import duplicate_findings
-from imagelint.rules.image import image_findings
+from imagelint.rules.image import image_findings, unlisted_finding
 from imagelint.selection import select_findings
 
 
@@ -41,7 +42,7 @@ def check_images(
     from imagelint.resolve import resolve_images
 
     try:
-        _, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
+        root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     index = index or FactsIndex(config.resolved_cache_dir())
@@ -51,14 +52,37 @@ def check_images(
     refs = {ref.path: ref for ref in (dataset if wants_dataset else [])}
     refs.update((ref.path, ref) for ref in targets)
     inspections = inspect_images(list(refs.values()), config, jobs=jobs, index=index)
+    notes = resolution.notes
+    if use_remote:
+        notes += _inspect_from_remote(root, inspections, config, jobs, index)
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
+    findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
     if wants_dataset:
         everything = [inspections[ref.path] for ref in dataset]
         findings += duplicate_findings(checked, everything, resolution.changed, config)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}):
             findings += _balance_findings(dataset, config)
-    return CheckResult(select_findings(findings, config, select, ignore), len(checked), resolution.notes, index.decoded)
+    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
+
+
+def _inspect_from_remote(
+    root: Path, inspections: dict[str, Inspection], config: Config, jobs: int | None, index: FactsIndex
+) -> tuple[str, ...]:
+    """Fill in images missing locally from the DVC remote, fetched into a temporary folder."""
+    from imagelint import dvc_remote
+
+    missing = [item.ref for item in inspections.values() if item.facts is None and item.ref.md5 and not item.ref.is_symlink]
+    if not missing:
+        return ()
+    with tempfile.TemporaryDirectory(prefix="imagelint-remote-") as folder:
+        try:
+            fetched = dvc_remote.fetch_remote_objects(root, {ref.md5 for ref in missing if ref.md5}, Path(folder))
+        except dvc_remote.RemoteUnavailable as exc:
+            return (str(exc),)
+        refs = [replace(ref, sources=(fetched[ref.md5],)) for ref in missing if ref.md5 in fetched]
+        inspections.update(inspect_images(refs, config, jobs=jobs, index=index))
+    return ()
 
 
 def _excluded(path: str, config: Config) -> bool:

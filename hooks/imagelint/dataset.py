@@ -44,6 +44,8 @@ class Resolution:
     listed in full, so dataset-wide rules know to stay quiet. ``changed`` holds the paths added
     or modified in the range whatever paths were asked for, so that a finding about two images
     is attributed to the same one of them however pre-commit splits its file list.
+    ``unlisted`` names the pointers within the run's scope whose manifest is nowhere on this
+    machine: their images cannot even be listed, which the run must report, not skip.
     """
 
     targets: tuple[ImageRef, ...]
@@ -51,3 +53,4 @@ class Resolution:
     notes: tuple[str, ...] = ()
     complete: bool = True
     changed: frozenset[str] = frozenset()
+    unlisted: tuple[str, ...] = ()

@@ -26,6 +26,7 @@ import yaml
 
 import imagelint
 from imagelint.errors import UsageError
+from imagelint.stats import ROOT_KEY
 
 STATS_FILE = "dataset-stats.json"
 CHECK_HOOK, STATS_HOOK = "imagelint", "imagelint-stats"
@@ -459,7 +460,7 @@ def class_count(demo: Demo, rev: str) -> int:
     """The committed image count of the grown class at ``rev``."""
     ran = demo.quiet("git", "show", f"{rev}:{STATS_FILE}")
     try:
-        return int(json.loads(ran.output)["roots"]["."]["splits"][GROWN_SPLIT]["classes"][GROWN_CLASS]["count"])
+        return int(json.loads(ran.output)["roots"][ROOT_KEY]["splits"][GROWN_SPLIT]["classes"][GROWN_CLASS]["count"])
     except (ValueError, KeyError, TypeError):
         raise StepFailed(f"{STATS_FILE} at {rev} has no count for {GROWN_SPLIT}/{GROWN_CLASS}") from None
 

@@ -159,8 +159,11 @@ class _GitResolver:
         changed_pointers = {path for path in touched if dvcfiles.is_pointer(path)}
         changed_pointers |= {posixpath.join(posixpath.dirname(path), "dvc.lock") for path in touched
                              if posixpath.basename(path) == "dvc.yaml"}
-        new_specs = {path: (entries[path].blob, _yaml_blob(path, lambda p: entries[p].blob if p in entries else None))
-                     for path in pointers}
+        def state_blob(path: str) -> str | None:
+            entry = entries.get(path)
+            return entry.blob if entry else None
+
+        new_specs = {path: (entries[path].blob, _yaml_blob(path, state_blob)) for path in pointers}
         old_specs = {path: (base_blob(path), _yaml_blob(path, base_blob)) for path in changed_pointers}
         attributes = [entry.blob for path, entry in entries.items() if posixpath.basename(path) == ".gitattributes"]
         blobs = gitfiles.read_blobs(self.root, [blob for specs in (new_specs, old_specs) for pair in specs.values()
@@ -168,22 +171,23 @@ class _GitResolver:
 
         refs = self._git_refs(entries, any(b"filter=lfs" in blobs.get(blob, b"") for blob in attributes))
         tracked: dict[str, list[str]] = {}
-        new_outs = {path: outs for path, spec in new_specs.items() if (outs := self._outs(path, spec, blobs, True)) is not None}
+        new_outs = {path: outs for path, spec in new_specs.items()
+                    if (outs := self._outs(path, spec, blobs, True)) is not None}
         new_images: dict[str, dict[str, str]] = {}
+        unlisted: set[str] = set()
         for pointer, outs in new_outs.items():
             cache = self._cache(pointer)
             for out in outs:
                 images = self._images(out, new=True)
                 if images is None:
+                    unlisted.add(pointer)
                     continue
                 new_images[out.path] = images
                 tracked.setdefault(pointer, []).extend(images)
-                folders = dvcfiles.object_folders(cache, out.legacy)
-                for path, md5 in images.items():
-                    cached = [self._path(f"{folder}/{md5[:2]}", md5[2:]) for folder in folders]
-                    refs[path] = ImageRef(path, md5, (*cached, self._workspace(path)))
+                self._add_dvc_refs(refs, images, dvcfiles.object_folders(cache, out.legacy))
 
-        old_outs = {path: outs for path, spec in old_specs.items() if spec[0] and (outs := self._outs(path, spec, blobs, False)) is not None}
+        old_outs = {path: outs for path, spec in old_specs.items()
+                    if spec[0] and (outs := self._outs(path, spec, blobs, False)) is not None}
         dvc_changed = self._dvc_changes(old_outs, {path: new_outs.get(path, []) for path in changed_pointers}, new_images)
         git_changed = {change.new_path for change in changes if change.new_path and is_image_path(change.new_path)
                        and not (change.status == "R" and change.old_blob == change.new_blob)}
@@ -200,25 +204,50 @@ class _GitResolver:
         targets = tuple(refs.get(path) or _disk_ref(self.root, path, os.path.islink(self.root / path))
                         for path in sorted(selected))
         dataset = tuple(refs[path] for path in sorted(refs))
-        return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed))
+        asked = {self._relative(cwd, given) for given in paths}
+        unlisted = {p for p in unlisted if check_all or p in changed_pointers or p in asked or not (paths or changed)}
+        return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
+                          tuple(sorted(unlisted)))
 
-    def _path(self, folder: str, name: str) -> Path:
-        """``folder/name`` as a Path, parsing each folder once."""
+    def _relative(self, cwd: Path, given: str) -> str:
+        return posixpath.normpath(os.path.relpath(os.path.abspath(cwd / given), self.root)).replace(os.sep, "/")
+
+    def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
+        """Refs for one out's images: the loop that runs 100,000 times, so each folder Path is built once."""
+        layouts: list[tuple[dict[str, Path], str]] = [({}, folder) for folder in folders]
+        last_folder, last_parent = None, self.root
+        for path, md5 in images.items():
+            head, tail = md5[:2], md5[2:]
+            sources = []
+            for known, folder in layouts:
+                parent = known.get(head)
+                if parent is None:
+                    parent = known[head] = Path(f"{folder}/{head}")
+                sources.append(_join_name(parent, tail))
+            folder, _, name = path.rpartition("/")
+            if folder != last_folder:  # manifests are sorted, so images of one folder come together
+                last_folder, last_parent = folder, self._folder(f"{self.root}/{folder}" if folder else str(self.root))
+            sources.append(_join_name(last_parent, name))
+            refs[path] = ImageRef(path, md5, tuple(sources))
+
+    def _folder(self, folder: str) -> Path:
+        """``folder`` as a Path, parsed once per run."""
         parent = self._folders.get(folder)
         if parent is None:
             parent = self._folders[folder] = Path(folder)
-        return _join_name(parent, name)
+        return parent
 
     def _workspace(self, path: str) -> Path:
         folder, _, name = path.rpartition("/")
-        return self._path(f"{self.root}/{folder}" if folder else str(self.root), name)
+        return _join_name(self._folder(f"{self.root}/{folder}" if folder else str(self.root)), name)
 
     def _git_refs(self, entries: dict[str, gitfiles.TreeEntry], uses_lfs: bool) -> dict[str, ImageRef]:
         images = [entry for path, entry in entries.items() if is_image_path(path)]
         refs = {}
         for entry in images:
             link = entry.mode == gitfiles.SYMLINK_MODE
-            refs[entry.path] = ImageRef(entry.path, None, () if link else (self._workspace(entry.path),), entry.blob, link)
+            sources = () if link else (self._workspace(entry.path),)
+            refs[entry.path] = ImageRef(entry.path, None, sources, entry.blob, link)
         if uses_lfs:
             self._add_lfs_sources(refs, images)
         return refs
@@ -246,7 +275,8 @@ class _GitResolver:
         blob, yaml_blob = spec
         try:
             if posixpath.basename(pointer) == "dvc.lock":
-                return dvcfiles.lock_outs(pointer, blobs.get(blob or "", b""), blobs.get(yaml_blob) if yaml_blob else None)
+                stages = blobs.get(yaml_blob) if yaml_blob else None
+                return dvcfiles.lock_outs(pointer, blobs.get(blob or "", b""), stages)
             return dvcfiles.dvc_file_outs(pointer, blobs.get(blob or "", b""))
         except dvcfiles.PointerError as exc:
             self.notes.append(str(exc) if new else f"{exc} (previous version)")
@@ -305,7 +335,8 @@ class _GitResolver:
             self.complete = self.complete and not new
             return None
         if manifest is None and new:
-            self.notes.append(f"{out.pointer}: manifest {out.md5} is not in the DVC cache: run 'dvc pull' or 'dvc commit'")
+            self.notes.append(f"{out.pointer}: manifest {out.md5} is not in the DVC cache: "
+                              "run 'dvc pull' or 'dvc commit'")
             self.complete = False
         return manifest
 
@@ -361,7 +392,8 @@ class _GitResolver:
         full = self.root / rel
         if full.is_dir() and not full.is_symlink():
             prefix = f"{rel}/" if rel else ""
-            return {path for path in refs if path.startswith(prefix)} | {path for path, _ in _disk_images(self.root, rel)}
+            on_disk = {path for path, _ in _disk_images(self.root, rel)}
+            return {path for path in refs if path.startswith(prefix)} | on_disk
         return {rel} if is_image_path(rel) else set()
 
 

@@ -14,6 +14,16 @@ def matches(finding: Finding, token: str) -> bool:
     return token == finding.rule or (token.upper().startswith("IMG") and finding.code.startswith(token.upper()))
 
 
+def _opt_in_codes() -> set[str]:
+    from imagelint.rules import all_rules
+
+    return {rule.code for rule in all_rules().values() if rule.opt_in}
+
+
+def _explicitly_selected(finding: Finding, tokens: Sequence[str]) -> bool:
+    return any(matches(finding, token) and token.strip().upper() != "IMG" for token in tokens)
+
+
 def select_findings(
     findings: Iterable[Finding],
     config: Config,
@@ -25,10 +35,13 @@ def select_findings(
     ``select`` from the command line replaces the configured selection; ``ignore`` adds to it.
     """
     kept = []
+    opt_in = _opt_in_codes()
     for finding in findings:
         limits = config.limits_for(finding.path)
         chosen = select if select is not None else limits.select
         if not any(matches(finding, token) for token in chosen):
+            continue
+        if finding.code in opt_in and not _explicitly_selected(finding, chosen):
             continue
         if any(matches(finding, token) for token in (*limits.ignore, *ignore)):
             continue

@@ -19,7 +19,7 @@ from imagelint.labels import ImageLabels
 from imagelint.layout import place
 
 #: Key of the dataset at the repository root, and of the split of images outside any split.
-ROOT_KEY = "."
+ROOT_KEY = "(root)"  # no dot: DVC flattens metric names with dots
 NO_SPLIT = "(no split)"
 DECIMALS = 4
 

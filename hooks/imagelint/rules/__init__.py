@@ -18,10 +18,13 @@ class Rule:
     severity: Severity
     summary: str
     doc: str
+    #: Off unless selected by its code, name or a prefix longer than "IMG" (too noisy by default).
+    opt_in: bool = False
 
     def describe(self) -> str:
         """The text of ``imagelint rule CODE``."""
-        return f"{self.code} {self.name} (default: {self.severity.value})\n\n{self.summary}\n\n{self.doc.strip()}\n"
+        default = "off unless selected" if self.opt_in else self.severity.value
+        return f"{self.code} {self.name} (default: {default})\n\n{self.summary}\n\n{self.doc.strip()}\n"
 
 
 def all_rules() -> dict[str, Rule]:

@@ -63,10 +63,13 @@ Why: collection guidance asks for at least 256 x 256 (720p for generative fine-t
 Options: min-resolution (default [256, 256]); preset = "generative" sets [1280, 720].
 Fix: use a larger original, or lower the limit for paths that hold thumbnails.
 """)
-BLURRY = Rule("IMG201", "blurry", W, "The image has very little edge detail: probably out of focus or upscaled.", """
+BLURRY = Rule("IMG201", "blurry", W, "The image has very little edge detail: probably out of focus or upscaled.", opt_in=True, doc="""
 What: measures the edge strength (standard deviation of the Laplacian of a grayscale thumbnail
 of at most 128 pixels, from the reduced decode) and flags images below 'blur-threshold'.
 Why: blurry images teach a model that blur is normal for a class, or add label noise.
+Off unless selected (select = ["IMG201"]): on real photos no threshold kept false alarms
+at or below 1% (bench/QUALITY.md), because smooth, shallow-focus and gradient images look
+blurred to any cheap measure. Worth enabling for a dataset whose images should all be sharp.
 Options: blur-threshold (default 3.0).
 Fix: replace the image with a sharp one, or remove it.
 """)
@@ -138,6 +141,14 @@ def image_findings(ref: ImageRef, facts: ImageFacts | None, limits: Limits) -> l
                              "downscale it or raise 'max-pixels'"))
         return found
     return found + _quality_findings(ref, facts, limits)
+
+
+def unlisted_finding(pointer: str) -> Finding:
+    """A DVC pointer whose manifest is missing: none of its images can even be listed."""
+    return Finding(pointer, NOT_IN_CACHE.code, NOT_IN_CACHE.name, NOT_IN_CACHE.severity,
+                   "the manifest of the data it tracks is not in the DVC cache, so its images cannot be "
+                   "checked: run 'dvc pull' in a fresh clone or 'dvc commit' after 'dvc add --no-commit', "
+                   "or pass --remote to read it from the DVC remote")
 
 
 def _size_findings(ref: ImageRef, facts: ImageFacts, limits: Limits) -> list[Finding]:
