@@ -75,3 +75,24 @@ def test_run_all_files_checks_every_image_and_lists_only_bad_ones(repo: Path) ->
         "train/dog/small.jpg: IMG102 min-resolution: 64x64 is below the minimum 256x256: "
         "use a larger original or lower 'min-resolution'",
     ]
+
+
+def test_try_repo_installs_the_hook_from_this_checkout_and_lists_exactly_the_bad_images(tmp_path: Path) -> None:
+    """The manifest as published: pre-commit builds its own environment from pyproject.toml."""
+    repo = tmp_path / "dataset"
+    repo.mkdir()
+    run(repo, "git", "init", "-q", "-b", "main")
+    write_photo(repo / "images" / "ok.jpg", 1)
+    write_photo(repo / "images" / "ok.png", 2, image_format="PNG")
+    write(repo / "images" / "empty.jpg", b"")
+    data = encode(photo(3))
+    write(repo / "images" / "cut.jpeg", data[: len(data) // 2])
+    write_photo(repo / "images" / "Small.JPG", 4, size=(300, 100))
+    run(repo, "git", "add", ".")
+    result = run(repo, sys.executable, "-m", "pre_commit", "try-repo", str(CHECKOUT), "imagelint", "--all-files",
+                 check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if ": IMG" in line]
+    assert [line.split(" ", 2)[:2] for line in lines] == [
+        ["images/Small.JPG:", "IMG102"], ["images/cut.jpeg:", "IMG001"], ["images/empty.jpg:", "IMG001"],
+    ]

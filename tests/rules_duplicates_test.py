@@ -78,3 +78,13 @@ def test_split_invocations_report_a_pair_exactly_once(monkeypatch: pytest.Monkey
 def test_nearly_blank_images_do_not_match_each_other() -> None:
     blank = [_item(f"data/train/cat/blank{i}.jpg", encode(Image.new("RGB", (320, 320), (i, i, i)))) for i in (40, 90)]
     assert _check(blank, []) == []
+
+
+def test_a_whole_dataset_check_finds_the_same_pairs_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from imagelint.rules import duplicates
+
+    items = [*EXISTING] + [_item(f"data/test/cat/{name}.jpg", data) for name, data in sorted(VARIANTS.items())]
+    one_by_one = _check(items, [], changed=set())
+    monkeypatch.setattr(duplicates, "ALL_PAIRS_FROM", 1)
+    assert _check(items, [], changed=set()) == one_by_one
+    assert ("data/train/cat/original.jpg", "IMG303", ("data/test/cat/mirrored.jpg",)) in one_by_one

@@ -51,6 +51,9 @@ Fix: decide the right class and remove the other copy.
 
 RULES = [EXACT, NEAR, SPLIT_LEAK, CLASS_CONFLICT]
 
+#: From this many images to check, one all-pairs search beats querying them one by one.
+ALL_PAIRS_FROM = 2000
+
 
 @dataclass(frozen=True)
 class _Match:
@@ -106,26 +109,46 @@ def _intact(item: Inspection) -> bool:
 
 
 def _near_matches(targets: Sequence[Inspection], everything: dict[str, Inspection], config: Config) -> list[_Match]:
+    """Pairs within the pHash threshold: each target (and its mirror image) against everything.
+
+    A commit's few targets are queried one by one; a whole-dataset check (--all) instead runs
+    one exact all-pairs search, where querying every image against every other would be
+    quadratic.
+    """
     import numpy as np
 
-    from imagelint.near_search import pairs_within
+    from imagelint.near_search import all_pairs_within, pairs_within
 
     hashed = [(path, item.facts) for path, item in sorted(everything.items()) if _matchable(item, config)]
-    queries = [item for item in targets if _matchable(item, config)]
+    queries = [(item.ref.path, item.facts) for item in targets if _matchable(item, config)]
     if not hashed or not queries:
         return []
     reference = np.array([facts.phash for _, facts in hashed], dtype=np.uint64)
-    variants = [(item.ref.path, item.facts.phash, False) for item in queries]  # type: ignore[union-attr]
-    if config.match_mirrored:
-        variants += [(item.ref.path, item.facts.phash_mirror, True) for item in queries]  # type: ignore[union-attr]
-    query = np.array([value for _, value, _ in variants], dtype=np.uint64)
-    matches = []
-    for qi, ri, distance in pairs_within(query, reference, config.near_duplicate_threshold):
-        target, _, mirrored = variants[qi]
-        other, other_facts = hashed[ri]
-        if other != target and other_facts.md5 != everything[target].facts.md5:  # type: ignore[union-attr]
-            matches.append(_Match(target, other, int(distance), mirrored))
-    return matches
+    mirrors = [(path, facts.phash_mirror) for path, facts in queries] if config.match_mirrored else []  # type: ignore[union-attr]
+    threshold = config.near_duplicate_threshold
+    candidates: list[tuple[str, str, int, bool]] = []
+    if len(queries) < ALL_PAIRS_FROM:
+        variants = [(path, facts.phash, False) for path, facts in queries] + [(p, h, True) for p, h in mirrors]  # type: ignore[union-attr]
+        query = np.array([value for _, value, _ in variants], dtype=np.uint64)
+        for qi, ri, distance in pairs_within(query, reference, threshold):
+            candidates.append((variants[qi][0], hashed[ri][0], distance, variants[qi][2]))
+    else:
+        wanted = {path for path, _ in queries}
+        combined = np.concatenate([reference, np.array([value for _, value in mirrors], dtype=np.uint64)])
+        for i, j, distance in all_pairs_within(combined, threshold):
+            if j < len(hashed):  # two plain hashes: the pair counts when one of them is a target
+                first, second = hashed[i][0], hashed[j][0]
+                if first in wanted or second in wanted:
+                    target, other = (first, second) if first in wanted else (second, first)
+                    candidates.append((target, other, distance, False))
+            elif i < len(hashed):  # a plain hash against a target's mirror image
+                candidates.append((mirrors[j - len(hashed)][0], hashed[i][0], distance, True))
+    md5 = {path: facts.md5 for path, facts in hashed}  # type: ignore[union-attr]
+    return [
+        _Match(target, other, int(distance), mirrored)
+        for target, other, distance, mirrored in candidates
+        if other != target and md5[other] != md5[target]
+    ]
 
 
 def _matchable(item: Inspection, config: Config) -> bool:
