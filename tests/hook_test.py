@@ -96,3 +96,29 @@ def test_try_repo_installs_the_hook_from_this_checkout_and_lists_exactly_the_bad
     assert [line.split(" ", 2)[:2] for line in lines] == [
         ["images/Small.JPG:", "IMG102"], ["images/cut.jpeg:", "IMG001"], ["images/empty.jpg:", "IMG001"],
     ]
+
+
+def test_findings_are_printed_once_however_pre_commit_splits_the_file_list(repo: Path) -> None:
+    """pre-commit runs long file lists in several processes: together they print what one would."""
+    (repo / ".imagelint.toml").write_text("min-class-images = 5\n")
+    names = []
+    for seed in range(6):
+        names.append(str(write_photo(repo / "train" / "cat" / f"{seed}.jpg", 10 + seed).relative_to(repo)))
+    names.append(str(write(repo / "train" / "dog" / "copy.jpg", encode(photo(10))).relative_to(repo)))
+    names.append(str(write(repo / "test" / "cat" / "copy.jpg", encode(photo(11).resize((300, 300)))).relative_to(repo)))
+    run(repo, "git", "add", "-A")
+    env = {**__import__("os").environ, "PRE_COMMIT": "1"}
+
+    def findings(files: list[str]) -> list[str]:
+        result = subprocess.run([sys.executable, "-m", "imagelint", "check", *files], cwd=repo, env=env,
+                                capture_output=True, text=True)
+        return [line for line in result.stdout.splitlines() if ": IMG" in line]
+
+    whole = findings(names)
+    assert [line.split(" ", 2)[:2] for line in whole] == [
+        ["test:", "IMG401"], ["train:", "IMG401"], ["train:", "IMG402"], ["train/cat/1.jpg:", "IMG303"],
+        ["train/dog/copy.jpg:", "IMG304"],
+    ]
+    for split in (2, 5, 7):
+        parts = findings(names[split:]) + findings(names[:split])
+        assert sorted(parts) == sorted(whole), split

@@ -45,9 +45,11 @@ def check_images(
         root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    index = index or FactsIndex(config.resolved_cache_dir())
     targets = [ref for ref in resolution.targets if not _excluded(ref.path, config)]
+    if not targets and not resolution.unlisted:  # the common commit that touches no image
+        return CheckResult([], 0, resolution.notes, 0)
     dataset = [ref for ref in resolution.dataset if not _excluded(ref.path, config)]
+    index = index or FactsIndex(config.resolved_cache_dir())
     wants_dataset = bool(targets) and resolution.complete
     refs = {ref.path: ref for ref in (dataset if wants_dataset else [])}
     refs.update((ref.path, ref) for ref in targets)

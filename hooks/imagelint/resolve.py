@@ -204,13 +204,10 @@ class _GitResolver:
         targets = tuple(refs.get(path) or _disk_ref(self.root, path, os.path.islink(self.root / path))
                         for path in sorted(selected))
         dataset = tuple(refs[path] for path in sorted(refs))
-        asked = {self._relative(cwd, given) for given in paths}
+        asked = {_relative(cwd, self.root, given) for given in paths}
         unlisted = {p for p in unlisted if check_all or p in changed_pointers or p in asked or not (paths or changed)}
         return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
                           tuple(sorted(unlisted)))
-
-    def _relative(self, cwd: Path, given: str) -> str:
-        return posixpath.normpath(os.path.relpath(os.path.abspath(cwd / given), self.root)).replace(os.sep, "/")
 
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so each folder Path is built once."""
