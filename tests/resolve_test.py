@@ -75,9 +75,9 @@ def test_dvc_refs_read_the_cache_first_and_carry_the_manifest_md5(base_repo: Pat
     for ref in resolution.dataset:
         workspace = base_repo / ref.path
         if ref.path == "docs/logo.png":
-            assert ref.sources == (workspace,) and ref.md5 is None and ref.blob
+            assert ref.sources == (str(workspace),) and ref.md5 is None and ref.blob
             continue
-        cache, last = ref.sources[0], ref.sources[-1]
+        cache, last = Path(ref.sources[0]), Path(ref.sources[-1])
         assert cache.is_relative_to(base_repo / ".dvc" / "cache" / "files" / "md5") and last == workspace
         assert ref.md5 == md5_of(cache) == md5_of(workspace)
         assert ref.blob is None and not ref.is_symlink
@@ -109,7 +109,7 @@ def test_image_and_directory_arguments(repo: Path) -> None:
                                               "untracked.png"]] + ["docs/logo.png"]
     by_path = {ref.path: ref for ref in resolution.targets}
     assert by_path["data/train/cat/link.png"].is_symlink and by_path["data/train/cat/link.png"].sources == ()
-    assert by_path["data/train/cat/untracked.png"].sources == (repo / "data/train/cat/untracked.png",)
+    assert by_path["data/train/cat/untracked.png"].sources == (str(repo / "data/train/cat/untracked.png"),)
     assert by_path["data/train/cat/0.png"].md5
 
 
@@ -165,7 +165,7 @@ def test_no_commit_manifest_is_rebuilt_from_the_workspace(repo: Path) -> None:
     _, resolution = resolve_images(repo, [])
     assert paths(resolution.targets) == ["data/train/bird/0.png"]
     assert resolution.notes == () and resolution.complete
-    assert resolution.targets[0].sources[-1] == repo / "data/train/bird/0.png"
+    assert resolution.targets[0].sources[-1] == str(repo / "data/train/bird/0.png")
 
 
 def test_manifest_missing_everywhere_makes_the_dataset_incomplete(repo: Path) -> None:
@@ -232,7 +232,7 @@ def test_outside_git_walks_the_given_paths(tmp_path: Path) -> None:
     assert everything.dataset == everything.targets and everything.targets[2].is_symlink
     root, some = resolve_images(tmp_path / "sub", ["b.JPG", "../a.png"])
     assert root == tmp_path / "sub" and paths(some.targets) == ["b.JPG"]
-    assert some.targets[0].sources == (tmp_path / "sub" / "b.JPG",)
+    assert some.targets[0].sources == (str(tmp_path / "sub" / "b.JPG"),)
     assert some.notes == (f"../a.png: outside {tmp_path / 'sub'}, skipped",)
 
 
@@ -256,7 +256,7 @@ def test_plain_git_repository_with_staged_images(tmp_path: Path) -> None:
     link = resolution.targets[1]
     assert link.is_symlink and link.sources == () and link.blob
     blob = git(repo, "rev-parse", ":img/edit.png").strip()
-    assert resolution.targets[0].blob == blob and resolution.targets[0].sources == (repo / "img" / "edit.png",)
+    assert resolution.targets[0].blob == blob and resolution.targets[0].sources == (str(repo / "img" / "edit.png"),)
 
 
 def test_git_lfs_pointer_reads_the_local_lfs_object(tmp_path: Path) -> None:
@@ -273,8 +273,8 @@ def test_git_lfs_pointer_reads_the_local_lfs_object(tmp_path: Path) -> None:
     git(repo, "add", "-A")
     _, resolution = resolve_images(repo, [])
     refs = {ref.path: ref for ref in resolution.targets}
-    assert refs["a.png"].sources == (obj, repo / "a.png")
-    assert refs["b.png"].sources == (repo / "b.png",) and refs["c.jpg"].sources == (repo / "c.jpg",)
+    assert refs["a.png"].sources == (str(obj), str(repo / "a.png"))
+    assert refs["b.png"].sources == (str(repo / "b.png"),) and refs["c.jpg"].sources == (str(repo / "c.jpg"),)
     assert resolution.notes == ("b.png: Git LFS object not present locally (1 image(s) in all): run 'git lfs pull'",)
 
 
@@ -341,8 +341,8 @@ def test_dvc2_legacy_cache_and_migration_to_dvc3(tmp_path: Path) -> None:
     _, resolution = resolve_images(repo, [])
     assert paths(resolution.targets) == ["train/b.png", "train/c.png"] and resolution.notes == ()
     b = resolution.targets[0]
-    assert b.sources[1] == cache / b.md5[:2] / b.md5[2:] and b.sources[1].read_bytes() == image_bytes(3)
-    assert b.sources[0] == cache / "files" / "md5" / b.md5[:2] / b.md5[2:]
+    assert b.sources[1] == str(cache / b.md5[:2] / b.md5[2:]) and Path(b.sources[1]).read_bytes() == image_bytes(3)
+    assert b.sources[0] == str(cache / "files" / "md5" / b.md5[:2] / b.md5[2:])
     commit(repo, "dvc 2 again")
     _store_dir(cache, {"a.png": image_bytes(1), "b.png": image_bytes(3), "c.png": image_bytes(4)}, legacy=False)
     (repo / "train.dvc").write_text(f"outs:\n- md5: {v2}\n  size: 10\n  nfiles: 3\n  hash: md5\n  path: train\n")

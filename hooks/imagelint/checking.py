@@ -82,7 +82,7 @@ def _inspect_from_remote(
             fetched = dvc_remote.fetch_remote_objects(root, {ref.md5 for ref in missing if ref.md5}, Path(folder))
         except dvc_remote.RemoteUnavailable as exc:
             return (str(exc),)
-        refs = [replace(ref, sources=(fetched[ref.md5],)) for ref in missing if ref.md5 in fetched]
+        refs = [replace(ref, sources=(str(fetched[ref.md5]),)) for ref in missing if ref.md5 in fetched]
         inspections.update(inspect_images(refs, config, jobs=jobs, index=index))
     return ()
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 #: File suffixes imagelint treats as images (matched case-insensitively).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -21,14 +20,16 @@ class ImageRef:
     files to try in order (DVC cache objects, then the workspace file); a source is accepted
     only when its bytes hash to ``md5`` (any bytes when ``md5`` is None). Listing candidates
     instead of checking them keeps resolution free of file-system calls for images whose facts
-    are already indexed. ``blob`` is the git blob id of a git-tracked image at the state being
+    are already indexed; they are plain strings because a 100,000-image dataset needs 200,000
+    of them, and building as many Path objects would cost more than the resolution itself.
+    ``blob`` is the git blob id of a git-tracked image at the state being
     checked, which lets the index find its facts without reading the file. ``is_symlink``
     marks a path that is reported, never followed.
     """
 
     path: str
     md5: str | None = None
-    sources: tuple[Path, ...] = ()
+    sources: tuple[str, ...] = ()
     blob: str | None = None
     is_symlink: bool = False
 

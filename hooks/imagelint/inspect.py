@@ -11,7 +11,6 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Iterable, Sequence
 
 from imagelint.config import Config
@@ -33,7 +32,7 @@ class Inspection:
 
 @dataclass(frozen=True)
 class _Job:
-    sources: tuple[Path, ...]
+    sources: tuple[str, ...]
     md5: str | None
     blob: str | None
     max_pixels: int
@@ -111,7 +110,7 @@ def _inspect_one(job: _Job) -> tuple[ImageFacts | None, bool]:
     return None, False
 
 
-def _read_no_follow(path: Path) -> bytes | None:
+def _read_no_follow(path: str) -> bytes | None:
     """The file's bytes, or None if it is missing, unreadable or a symbolic link."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
