@@ -399,7 +399,7 @@ def refused_commit(demo: Demo) -> None:
         if not any(path in line and code in line for line in lines):
             raise StepFailed(f"the refused commit's output has no {code} line for {path}")
     demo.explain("git commit refused: each bad file is named with its rule, the copy in test/ as a leak (IMG303); "
-                 "warnings, such as IMG401 for these small classes, alone would not stop a commit.")
+                 "warnings alone would not stop a commit.")
 
 
 def grown_class(demo: Demo) -> None:
