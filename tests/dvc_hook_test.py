@@ -89,3 +89,15 @@ def test_a_clone_without_the_cache_reports_not_in_cache_and_the_remote_fills_it(
     remote = subprocess.run([*command, "--remote"], cwd=clone, capture_output=True, text=True)
     assert remote.returncode == 0, remote.stdout + remote.stderr
     assert json.loads(remote.stdout)["summary"] == {"checked": 6, "errors": 0, "warnings": 0}
+
+
+def test_the_stats_hook_never_writes_partial_stats_and_only_check_fails(dataset: Path, tmp_path: Path) -> None:
+    dvc(dataset, "push", "-q")
+    clone = tmp_path / "stats-clone"
+    git(tmp_path, "clone", "-q", str(dataset), str(clone))
+    for options, code in (([], 0), (["--check"], 1)):
+        result = subprocess.run([sys.executable, "-m", "imagelint", "stats", *options], cwd=clone,
+                                capture_output=True, text=True)
+        assert result.returncode == code, result.stderr
+        assert "dataset-stats.json: the dataset could not be listed in full" in result.stderr
+        assert not (clone / "dataset-stats.json").exists()
