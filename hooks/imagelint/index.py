@@ -79,6 +79,12 @@ class FactsIndex:
     def close(self) -> None:
         self._db.close()
 
+    def is_empty(self) -> bool:
+        try:
+            return self._db.execute("SELECT 1 FROM facts LIMIT 1").fetchone() is None
+        except sqlite3.DatabaseError:
+            return True
+
     def lookup(self, md5s: Iterable[str]) -> dict[str, ImageFacts]:
         keys = [bytes.fromhex(m) for m in set(md5s)]
         found: dict[str, ImageFacts] = {}

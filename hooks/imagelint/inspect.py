@@ -49,7 +49,8 @@ def inspect_images(
     index = index or FactsIndex(config.resolved_cache_dir())
     readable = [ref for ref in refs if not ref.is_symlink]
     blob_md5 = index.md5s_of_blobs(ref.blob for ref in readable if ref.blob and not ref.md5)
-    readable = [_with_content_md5(ref, blob_md5) for ref in readable]
+    if not index.is_empty():  # hashing first only pays when some content may already be indexed
+        readable = [_with_content_md5(ref, blob_md5) for ref in readable]
     known = index.lookup({ref.md5 for ref in readable if ref.md5})
     results = {ref.path: Inspection(ref, None) for ref in refs if ref.is_symlink}
     pending: dict[str, list[ImageRef]] = {}
@@ -93,6 +94,8 @@ def _with_content_md5(ref: ImageRef, blob_md5: dict[str, str]) -> ImageRef:
 def _run(work: list[_Job], jobs: int) -> list[tuple[ImageFacts | None, bool]]:
     if len(work) < PARALLEL_THRESHOLD or jobs <= 1:
         return list(_progress(map(_inspect_one, work), len(work)))
+    import imagehash  # noqa: F401 - loaded once here, inherited by forked workers (it pulls in scipy)
+
     with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
         chunk = max(1, min(16, len(work) // (jobs * 8)))
         return list(_progress(pool.map(_inspect_one, work, chunksize=chunk), len(work)))

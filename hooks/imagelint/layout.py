@@ -8,6 +8,7 @@ dataset root. A layout without ``{split}`` puts every image in one unnamed split
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 
@@ -20,7 +21,13 @@ class Placement:
 
 def place(path: str, layout: str, splits: Sequence[str]) -> Placement:
     """The placement of ``path`` (repo-relative, POSIX); empty strings where unknown."""
-    folders = path.split("/")[:-1]
+    return _place_folder(path.rpartition("/")[0], layout, tuple(splits))
+
+
+@lru_cache(maxsize=4096)
+def _place_folder(folder: str, layout: str, splits: tuple[str, ...]) -> Placement:
+    """Placement depends on the folder only: a dataset of 100,000 images has a few hundred."""
+    folders = folder.split("/") if folder else []
     pattern = [part for part in layout.strip("/").split("/") if part]
     if "{split}" in pattern:
         known = {name.lower() for name in splits}
