@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from PIL import Image, ImageEnhance
 
@@ -7,7 +10,9 @@ from images import encode, photo
 from imagelint.config import build_config
 from imagelint.dataset import ImageRef
 from imagelint.image_facts import read_image_facts
+from imagelint.index import FactsIndex
 from imagelint.inspect import Inspection
+from imagelint.reference import Reference, build_reference
 from imagelint.rules.duplicates import duplicate_findings
 
 CONFIG = build_config({}, "test")
@@ -25,8 +30,17 @@ def _item(path: str, data: bytes) -> Inspection:
     return Inspection(ImageRef(path), read_image_facts(data, 10**8))
 
 
+def _reference(new: list[Inspection], old: list[Inspection]) -> Reference:
+    """The dataset as the hook sees it: the old images' facts come from the index."""
+    index = FactsIndex(Path(os.environ["IMAGELINT_CACHE_DIR"]))
+    index.store([item.facts for item in old if item.facts is not None], {})
+    dataset = [ImageRef(item.ref.path, md5=item.facts.md5) for item in new + old if item.facts is not None]
+    return build_reference(new, dataset, CONFIG, index, jobs=1)
+
+
 def _check(new: list[Inspection], old: list[Inspection], changed: set[str] | None = None) -> list[tuple[str, str, tuple[str, ...]]]:
-    found = duplicate_findings(new, new + old, frozenset(changed if changed is not None else {i.ref.path for i in new}), CONFIG)
+    changed = changed if changed is not None else {i.ref.path for i in new}
+    found = duplicate_findings(new, _reference(new, old), frozenset(changed), CONFIG)
     return sorted((f.path, f.code, f.related) for f in found)
 
 
@@ -70,7 +84,8 @@ def test_split_invocations_report_a_pair_exactly_once(monkeypatch: pytest.Monkey
     second = _item("data/train/cat/b.jpg", encode(photo(70)))
     changed = {"data/train/cat/a.jpg", "data/train/cat/b.jpg"}
     reports = [
-        duplicate_findings([one], [first, second], frozenset(changed), CONFIG) for one in (first, second)
+        duplicate_findings([one], _reference([one], [first, second]), frozenset(changed), CONFIG)
+        for one in (first, second)
     ]
     assert [len(found) for found in reports] == [0, 1]
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from imagelint.config import Config
-from imagelint.dataset import Resolution
+from imagelint.config import Config, glob_match
+from imagelint.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding
 from imagelint.index import FactsIndex
@@ -50,21 +50,20 @@ def check_images(
         return CheckResult([], 0, resolution.notes, 0)
     dataset = [ref for ref in resolution.dataset if not _excluded(ref.path, config)]
     index = index or FactsIndex(config.resolved_cache_dir())
-    wants_dataset = bool(targets) and resolution.complete
-    refs = {ref.path: ref for ref in (dataset if wants_dataset else [])}
-    refs.update((ref.path, ref) for ref in targets)
-    inspections = inspect_images(list(refs.values()), config, jobs=jobs, index=index)
+    inspections = inspect_images(targets, config, jobs=jobs, index=index)
     notes = resolution.notes
     if use_remote:
         notes += _inspect_from_remote(root, inspections, config, jobs, index)
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
-    if wants_dataset:
-        everything = [inspections[ref.path] for ref in dataset]
-        findings += duplicate_findings(checked, everything, resolution.changed, config)
+    if checked and resolution.complete:
+        from imagelint.reference import build_reference
+
+        reference = build_reference(checked, dataset, config, index, jobs)
+        findings += duplicate_findings(checked, reference, resolution.changed, config)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}):
-            findings += _balance_findings(dataset, config)
+            findings += _balance_findings(root, dataset, config)
     return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
 
 
@@ -88,9 +87,7 @@ def _inspect_from_remote(
 
 
 def _excluded(path: str, config: Config) -> bool:
-    from imagelint.config import glob_match
-
-    return any(glob_match(pattern, path) for pattern in config.exclude)
+    return bool(config.exclude) and any(glob_match(pattern, path) for pattern in config.exclude)
 
 
 def _reports_dataset_findings(resolution: Resolution, target_paths: set[str]) -> bool:
@@ -102,8 +99,13 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str]) ->
     return bool(universe) and min(universe) in target_paths
 
 
-def _balance_findings(dataset: Sequence, config: Config) -> list[Finding]:
+def _balance_findings(root: Path, dataset: Sequence[ImageRef], config: Config) -> list[Finding]:
+    from imagelint.labels import read_labels
     from imagelint.rules.balance import balance_findings
-    from imagelint.stats import class_counts_stats
+    from imagelint.stats import class_counts_stats, folder_class_counts
 
-    return balance_findings(class_counts_stats([ref.path for ref in dataset], config), config)
+    paths = [ref.path for ref in dataset]
+    if config.labels == "folders":
+        return balance_findings(folder_class_counts(paths, config), config)
+    labels = read_labels(root, paths, config.labels, config.splits)
+    return balance_findings(class_counts_stats(paths, config, labels), config)

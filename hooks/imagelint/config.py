@@ -82,6 +82,8 @@ class Config:
     exclude: tuple[str, ...] = ()
 
     def limits_for(self, path: str) -> Limits:
+        if not self.overrides:
+            return self.limits
         limits = self.limits
         for override in self.overrides:
             if any(glob_match(pattern, path) for pattern in override.paths):

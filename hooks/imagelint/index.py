@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import astuple, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Collection, Iterable, Iterator, Optional, Sequence, Tuple
 
 from imagelint import image_facts
 from imagelint.image_facts import ImageFacts
@@ -23,6 +23,10 @@ SCHEMA_VERSION = 1
 _SIGNED = 1 << 63
 _COLUMNS = [f.name for f in fields(ImageFacts)]
 _SCALED = {"dark_score", "light_score", "entropy", "edge_strength"}  # stored as integer thousandths
+
+#: What duplicate search needs of an image: signed pHash, signed mirror pHash, entropy in
+#: thousandths, and whether the file is an intact image.
+HashRow = Tuple[Optional[int], Optional[int], Optional[int], bool]
 
 
 def fingerprint() -> str:
@@ -92,6 +96,23 @@ class FactsIndex:
             for row in rows:
                 facts = _from_row(row)
                 found[facts.md5] = facts
+        return found
+
+    def hash_rows(self, md5s: Collection[str]) -> dict[str, HashRow]:
+        """Bare rows for duplicate search; a whole-table scan when the request covers most of it."""
+        keys = {bytes.fromhex(m) for m in md5s}
+        sql = "SELECT md5, phash, phash_mirror, entropy, format IS NOT NULL AND error IS NULL FROM facts"
+        found: dict[str, HashRow] = {}
+        try:
+            total = self._db.execute("SELECT count(*) FROM facts").fetchone()[0]
+            if keys and len(keys) * 4 >= total:
+                batches: Iterable[list[tuple]] = [[row for row in self._db.execute(sql) if row[0] in keys]]
+            else:
+                batches = self._query_in(sql + " WHERE md5 IN ({})", list(keys))
+            for rows in batches:
+                found.update((row[0].hex(), (row[1], row[2], row[3], bool(row[4]))) for row in rows)
+        except sqlite3.DatabaseError:
+            self._db = self._connect(Path(":memory:"))
         return found
 
     def md5s_of_blobs(self, blobs: Iterable[str]) -> dict[str, str]:

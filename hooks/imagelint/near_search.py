@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import lru_cache, partial
 from itertools import combinations
 from math import comb
 from typing import Iterable, Iterator
@@ -33,18 +33,17 @@ _MAX_CHUNK_BITS = 22
 # Bucket members handed out one layer at a time before falling back to np.repeat.
 _LAYERS = 4
 
-_TABLE16 = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
+@lru_cache(maxsize=1)
+def _table16() -> np.ndarray:
+    """Bit counts of every 16-bit value, built on first use (only numpy < 2.0 needs it)."""
+    return np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
 
 
 def _popcount_table(x: np.ndarray) -> np.ndarray:
     """Bit counts without ``np.bitwise_count`` (numpy < 2.0): four 16-bit table lookups."""
     lanes = np.ascontiguousarray(x, dtype=np.uint64).view(np.uint16).reshape(x.shape + (4,))
-    return (
-        _TABLE16[lanes[..., 0]]
-        + _TABLE16[lanes[..., 1]]
-        + _TABLE16[lanes[..., 2]]
-        + _TABLE16[lanes[..., 3]]
-    )
+    table = _table16()
+    return table[lanes[..., 0]] + table[lanes[..., 1]] + table[lanes[..., 2]] + table[lanes[..., 3]]
 
 
 _popcount = getattr(np, "bitwise_count", _popcount_table)

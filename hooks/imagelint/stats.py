@@ -67,6 +67,23 @@ def class_counts_stats(
     return compute_stats([labelled_record(path, labels.get(path), config) for path in paths], config)
 
 
+def folder_class_counts(paths: Iterable[str], config: Config) -> dict[str, Any]:
+    """Only what the balance rules read (class counts per split), for folder labels: counted
+    per folder, since every image of a folder shares its placement and a commit hook cannot
+    afford a record per image of a 100,000-image dataset."""
+    roots: dict[str, dict[str, Counter[str]]] = {}
+    for folder, count in Counter(path.rpartition("/")[0] for path in paths).items():
+        placement = place(f"{folder}/", config.layout, config.splits)
+        if placement.label:
+            splits = roots.setdefault(placement.root or ROOT_KEY, {})
+            splits.setdefault(placement.split or NO_SPLIT, Counter())[placement.label] += count
+    return {"roots": {
+        root: {"splits": {split: {"classes": {label: {"count": n} for label, n in sorted(counts.items())}}
+                          for split, counts in sorted(splits.items())}}
+        for root, splits in sorted(roots.items())
+    }}
+
+
 def compute_stats(records: Sequence[ImageRecord], config: Config) -> dict[str, Any]:
     """The whole stats document; the order of ``records`` does not matter."""
     records = sorted(records, key=lambda r: r.path)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from imagelint.config import Config
 from imagelint.findings import Finding, Severity
 from imagelint.inspect import Inspection
 from imagelint.layout import Placement, place
 from imagelint.rules import Rule
+
+if TYPE_CHECKING:
+    from imagelint.reference import Reference
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -65,17 +68,15 @@ class _Match:
 
 def duplicate_findings(
     targets: Sequence[Inspection],
-    dataset: Sequence[Inspection],
+    reference: Reference,
     changed: frozenset[str],
     config: Config,
 ) -> list[Finding]:
     """One finding per duplicate pair that involves a target and is attributed to it."""
-    everything = {item.ref.path: item for item in dataset}
-    everything.update((item.ref.path, item) for item in targets)
     target_paths = {item.ref.path for item in targets}
     under_pre_commit = bool(os.environ.get("PRE_COMMIT"))
     best: dict[frozenset[str], _Match] = {}
-    for match in [*_exact_matches(targets, everything), *_near_matches(targets, everything, config)]:
+    for match in [*_exact_matches(target_paths, reference), *_near_matches(target_paths, reference, config)]:
         key = frozenset((match.target, match.other))
         if key not in best or (match.distance, match.mirrored) < (best[key].distance, best[key].mirrored):
             best[key] = match
@@ -89,26 +90,25 @@ def duplicate_findings(
     return findings
 
 
-def _exact_matches(targets: Sequence[Inspection], everything: dict[str, Inspection]) -> list[_Match]:
-    """Same content md5; broken files are left to IMG001 (all empty files are alike)."""
+def _exact_matches(target_paths: set[str], reference: Reference) -> list[_Match]:
+    """Same content md5 among intact images; broken files are left to IMG001 (all empty files are alike)."""
+    wanted = {md5 for path, md5, intact in zip(reference.paths, reference.md5s, reference.intact)
+              if intact and path in target_paths}
     by_md5: dict[str, list[str]] = {}
-    for path, item in everything.items():
-        if _intact(item):
-            by_md5.setdefault(item.facts.md5, []).append(path)  # type: ignore[union-attr]
+    for path, md5, intact in zip(reference.paths, reference.md5s, reference.intact):
+        if intact and md5 in wanted:
+            by_md5.setdefault(md5, []).append(path)
     return [
-        _Match(item.ref.path, other, -1)
-        for item in targets
-        if _intact(item)
-        for other in by_md5.get(item.facts.md5, ())  # type: ignore[union-attr]
-        if other != item.ref.path
+        _Match(target, other, -1)
+        for paths in by_md5.values()
+        for target in paths
+        if target in target_paths
+        for other in paths
+        if other != target
     ]
 
 
-def _intact(item: Inspection) -> bool:
-    return item.facts is not None and item.facts.format is not None and item.facts.error is None
-
-
-def _near_matches(targets: Sequence[Inspection], everything: dict[str, Inspection], config: Config) -> list[_Match]:
+def _near_matches(target_paths: set[str], reference: Reference, config: Config) -> list[_Match]:
     """Pairs within the pHash threshold: each target (and its mirror image) against everything.
 
     A commit's few targets are queried one by one; a whole-dataset check (--all) instead runs
@@ -119,44 +119,34 @@ def _near_matches(targets: Sequence[Inspection], everything: dict[str, Inspectio
 
     from imagelint.near_search import all_pairs_within, pairs_within
 
-    hashed = [(path, item.facts) for path, item in sorted(everything.items()) if _matchable(item, config)]
-    queries = [(item.ref.path, item.facts) for item in targets if _matchable(item, config)]
-    if not hashed or not queries:
+    rows = np.flatnonzero(reference.hashed)
+    paths = [reference.paths[i] for i in rows]
+    hashes = reference.phash[rows]
+    queries = [k for k, path in enumerate(paths) if path in target_paths]
+    if not queries:
         return []
-    reference = np.array([facts.phash for _, facts in hashed], dtype=np.uint64)
-    mirrors = [(path, facts.phash_mirror) for path, facts in queries] if config.match_mirrored else []  # type: ignore[union-attr]
+    mirrors = reference.phash_mirror[rows][queries] if config.match_mirrored else hashes[:0]
     threshold = config.near_duplicate_threshold
-    candidates: list[tuple[str, str, int, bool]] = []
+    candidates: list[tuple[int, int, int, bool]] = []  # (target row, other row, distance, mirrored)
     if len(queries) < ALL_PAIRS_FROM:
-        variants = [(path, facts.phash, False) for path, facts in queries] + [(p, h, True) for p, h in mirrors]  # type: ignore[union-attr]
-        query = np.array([value for _, value, _ in variants], dtype=np.uint64)
-        for qi, ri, distance in pairs_within(query, reference, threshold):
-            candidates.append((variants[qi][0], hashed[ri][0], distance, variants[qi][2]))
+        plain = hashes[queries]
+        for qi, ri, distance in pairs_within(np.concatenate([plain, mirrors]), hashes, threshold):
+            mirrored = qi >= len(queries)
+            candidates.append((queries[qi - len(queries) if mirrored else qi], ri, distance, mirrored))
     else:
-        wanted = {path for path, _ in queries}
-        combined = np.concatenate([reference, np.array([value for _, value in mirrors], dtype=np.uint64)])
-        for i, j, distance in all_pairs_within(combined, threshold):
-            if j < len(hashed):  # two plain hashes: the pair counts when one of them is a target
-                first, second = hashed[i][0], hashed[j][0]
-                if first in wanted or second in wanted:
-                    target, other = (first, second) if first in wanted else (second, first)
-                    candidates.append((target, other, distance, False))
-            elif i < len(hashed):  # a plain hash against a target's mirror image
-                candidates.append((mirrors[j - len(hashed)][0], hashed[i][0], distance, True))
-    md5 = {path: facts.md5 for path, facts in hashed}  # type: ignore[union-attr]
+        wanted = set(queries)
+        for i, j, distance in all_pairs_within(np.concatenate([hashes, mirrors]), threshold):
+            if j < len(paths):  # two plain hashes: the pair counts when one of them is a target
+                if i in wanted or j in wanted:
+                    candidates.append((i, j, distance, False) if i in wanted else (j, i, distance, False))
+            elif i < len(paths):  # a plain hash against a target's mirror image
+                candidates.append((queries[j - len(paths)], i, distance, True))
+    md5s = [reference.md5s[i] for i in rows]
     return [
-        _Match(target, other, int(distance), mirrored)
+        _Match(paths[target], paths[other], int(distance), mirrored)
         for target, other, distance, mirrored in candidates
-        if other != target and md5[other] != md5[target]
+        if target != other and md5s[target] != md5s[other]
     ]
-
-
-def _matchable(item: Inspection, config: Config) -> bool:
-    facts = item.facts
-    if facts is None or facts.phash is None or facts.phash_mirror is None:
-        return False
-    threshold = config.limits_for(item.ref.path).low_information_threshold
-    return facts.entropy is None or facts.entropy >= threshold
 
 
 def _reporter(a: str, b: str, target_paths: set[str], changed: frozenset[str], under_pre_commit: bool) -> str:

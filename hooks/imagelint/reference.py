@@ -1,0 +1,90 @@
+"""The dataset side of duplicate search, as columns: no object per reference image.
+
+A commit checks a handful of images against every image of the dataset. Building facts
+objects for 100,000 reference images would cost more than everything else the hook does, so
+the index hands over bare rows and this module keeps them as lists and numpy arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from imagelint.config import Config
+from imagelint.dataset import ImageRef
+from imagelint.image_facts import ImageFacts
+from imagelint.index import FactsIndex, HashRow
+from imagelint.inspect import Inspection, inspect_images
+
+_SIGNED = 1 << 63
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Every image a new image is compared with (the targets included), one row each.
+
+    ``intact`` rows take part in exact matching (broken files are IMG001's business);
+    ``hashed`` rows, intact and not nearly uniform, in near matching.
+    """
+
+    paths: list[str]
+    md5s: list[str]
+    phash: np.ndarray
+    phash_mirror: np.ndarray
+    intact: np.ndarray
+    hashed: np.ndarray
+
+
+def build_reference(
+    targets: Sequence[Inspection], dataset: Sequence[ImageRef], config: Config, index: FactsIndex, jobs: int | None
+) -> Reference:
+    """Rows for the targets and the dataset; dataset images the index lacks are inspected first."""
+    target_paths = {item.ref.path for item in targets}
+    others = [ref for ref in dataset if ref.path not in target_paths and not ref.is_symlink]
+    blob_md5 = index.md5s_of_blobs(ref.blob for ref in others if ref.blob and not ref.md5)
+    md5_of = {ref.path: ref.md5 or blob_md5.get(ref.blob or "") for ref in others}
+    rows = index.hash_rows({md5 for md5 in md5_of.values() if md5})
+    unknown = [ref for ref in others if md5_of[ref.path] not in rows]
+    for item in inspect_images(unknown, config, jobs=jobs, index=index).values():
+        if item.facts is not None:
+            md5_of[item.ref.path] = item.facts.md5
+            rows[item.facts.md5] = _row(item.facts)
+    listed = [(ref.path, md5_of[ref.path]) for ref in others if md5_of[ref.path] in rows]
+    listed += [(item.ref.path, item.facts.md5) for item in targets if item.facts is not None]
+    for item in targets:
+        if item.facts is not None:
+            rows[item.facts.md5] = _row(item.facts)
+    table = [rows[md5] for _, md5 in listed]
+    entropy_floor = [config.limits_for(path).low_information_threshold for path, _ in listed]
+    intact = np.array([row[3] for row in table], dtype=bool)
+    uniform = np.array([row[2] is not None and row[2] < floor * 1000 for row, floor in zip(table, entropy_floor)],
+                       dtype=bool)
+    has_hash = np.array([row[0] is not None for row in table], dtype=bool)
+    return Reference(
+        paths=[path for path, _ in listed],
+        md5s=[md5 for _, md5 in listed],
+        phash=_hashes([row[0] for row in table]),
+        phash_mirror=_hashes([row[1] for row in table]),
+        intact=intact,
+        hashed=intact & has_hash & ~uniform,
+    )
+
+
+def _row(facts: ImageFacts) -> HashRow:
+    """The index's row shape for freshly computed facts (signed hashes, entropy in thousandths)."""
+    return (
+        _signed(facts.phash),
+        _signed(facts.phash_mirror),
+        None if facts.entropy is None else round(facts.entropy * 1000),
+        facts.format is not None and facts.error is None,
+    )
+
+
+def _signed(value: int | None) -> int | None:
+    return value - (1 << 64) if value is not None and value >= _SIGNED else value
+
+
+def _hashes(values: list[int | None]) -> np.ndarray:
+    """Signed 64-bit values, as SQLite stores them, viewed as the unsigned hashes they are."""
+    return np.array([0 if v is None else v for v in values], dtype=np.int64).view(np.uint64)
