@@ -162,3 +162,21 @@ def test_the_blur_rule_is_opt_in(folder: Path, capsys: pytest.CaptureFixture[str
     (folder / ".imagelint.toml").write_text('select = ["IMG", "blurry"]\n')
     main(["check", "blurred.jpg"])
     assert "IMG201" in capsys.readouterr().out
+
+
+def test_an_internal_error_is_one_line_and_the_traceback_only_with_verbose(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import imagelint.checking
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(imagelint.checking, "check_images", broken)
+    assert main(["check", "."]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "imagelint: internal error: RuntimeError: boom",
+        "imagelint: run again with --verbose for the traceback",
+    ]
+    assert main(["check", ".", "--verbose"]) == 2
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
