@@ -62,7 +62,7 @@ def check_images(
 
         reference = build_reference(checked, dataset, config, index, jobs)
         findings += duplicate_findings(checked, reference, resolution.changed, config)
-        if _reports_dataset_findings(resolution, {ref.path for ref in targets}):
+        if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
             findings += _balance_findings(root, dataset, config)
     return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
 
@@ -90,13 +90,14 @@ def _excluded(path: str, config: Config) -> bool:
     return bool(config.exclude) and any(glob_match(pattern, path) for pattern in config.exclude)
 
 
-def _reports_dataset_findings(resolution: Resolution, target_paths: set[str]) -> bool:
+def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], config: Config) -> bool:
     """Dataset-level findings come from one process only when pre-commit splits the file list:
     the one holding the first path of the change (of the dataset, when nothing changed)."""
     if not os.environ.get("PRE_COMMIT"):
         return True
     universe = resolution.changed or {ref.path for ref in resolution.dataset}
-    return bool(universe) and min(universe) in target_paths
+    checked = [path for path in universe if not _excluded(path, config)]
+    return bool(checked) and min(checked) in target_paths
 
 
 def _balance_findings(root: Path, dataset: Sequence[ImageRef], config: Config) -> list[Finding]:
