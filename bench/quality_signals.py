@@ -132,7 +132,7 @@ def render(values: dict[str, list[tuple[float, ...]]], n_files: int, n_originals
         f"- Real photos: {len(real)} images pooled, the {n_files} corpus files (originals and the copies shipped at other "
         f"resolutions) plus {crops} random crops (25–100% of each side, at most 1024 px, JPEG q90) of each of the "
         f"{n_originals} originals.",
-        f"- Bad variants: one of each per original, made at the photo's own size and saved as JPEG q90 "
+        "- Bad variants: one of each per original, made at the photo's own size and saved as JPEG q90 "
         "(\"blur r=4 at 640 px\" first shrinks the photo to 640 px, to show when blur becomes visible to a 64 px "
         "measurement).",
         f"- Signals exactly as `read_image_facts` computes them (facts version {FACTS_VERSION}), on a grayscale "

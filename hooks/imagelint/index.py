@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import astuple, fields
 from importlib import metadata
 from pathlib import Path
-from typing import Collection, Iterable, Iterator, Optional, Sequence, Tuple
+from typing import Collection, Iterable, Iterator, Sequence, Tuple
 
 from imagelint import image_facts
 from imagelint.image_facts import ImageFacts
@@ -24,9 +24,11 @@ _SIGNED = 1 << 63
 _COLUMNS = [f.name for f in fields(ImageFacts)]
 _SCALED = {"dark_score", "light_score", "entropy", "edge_strength"}  # stored as integer thousandths
 
-#: What duplicate search needs of an image: signed pHash, signed mirror pHash, entropy in
-#: thousandths, and whether the file is an intact image.
-HashRow = Tuple[Optional[int], Optional[int], Optional[int], bool]
+#: What duplicate search needs of an image: signed pHash and mirror pHash (0 when missing),
+#: entropy in thousandths (NO_ENTROPY when unmeasured), whether the file is an intact image and
+#: whether it has hashes (1 or 0).
+HashRow = Tuple[int, int, int, int, int]
+NO_ENTROPY = 10**9
 
 
 def fingerprint() -> str:
@@ -100,17 +102,19 @@ class FactsIndex:
 
     def hash_rows(self, md5s: Collection[str]) -> dict[str, HashRow]:
         """Bare rows for duplicate search; a whole-table scan when the request covers most of it."""
-        keys = {bytes.fromhex(m) for m in md5s}
-        sql = "SELECT md5, phash, phash_mirror, entropy, format IS NOT NULL AND error IS NULL FROM facts"
+        wanted = set(md5s)
+        columns = ("lower(hex(md5)), ifnull(phash, 0), ifnull(phash_mirror, 0), "
+                   f"ifnull(entropy, {NO_ENTROPY}), format IS NOT NULL AND error IS NULL, phash IS NOT NULL")
         found: dict[str, HashRow] = {}
         try:
             total = self._db.execute("SELECT count(*) FROM facts").fetchone()[0]
-            if keys and len(keys) * 4 >= total:
-                batches: Iterable[list[tuple]] = [[row for row in self._db.execute(sql) if row[0] in keys]]
+            if wanted and len(wanted) * 4 >= total:
+                rows = self._db.execute(f"SELECT {columns} FROM facts")
+                found = {row[0]: row[1:] for row in rows if row[0] in wanted}
             else:
-                batches = self._query_in(sql + " WHERE md5 IN ({})", list(keys))
-            for rows in batches:
-                found.update((row[0].hex(), (row[1], row[2], row[3], bool(row[4]))) for row in rows)
+                keys = [bytes.fromhex(m) for m in wanted]
+                for batch in self._query_in(f"SELECT {columns} FROM facts WHERE md5 IN ({{}})", keys):
+                    found.update((row[0], row[1:]) for row in batch)
         except sqlite3.DatabaseError:
             self._db = self._connect(Path(":memory:"))
         return found

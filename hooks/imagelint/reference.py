@@ -14,7 +14,7 @@ import numpy as np
 from imagelint.config import Config
 from imagelint.dataset import ImageRef
 from imagelint.image_facts import ImageFacts
-from imagelint.index import FactsIndex, HashRow
+from imagelint.index import NO_ENTROPY, FactsIndex, HashRow
 from imagelint.inspect import Inspection, inspect_images
 
 _SIGNED = 1 << 63
@@ -52,39 +52,36 @@ def build_reference(
             rows[item.facts.md5] = _row(item.facts)
     listed = [(ref.path, md5_of[ref.path]) for ref in others if md5_of[ref.path] in rows]
     listed += [(item.ref.path, item.facts.md5) for item in targets if item.facts is not None]
-    for item in targets:
-        if item.facts is not None:
-            rows[item.facts.md5] = _row(item.facts)
-    table = [rows[md5] for _, md5 in listed]
-    entropy_floor = [config.limits_for(path).low_information_threshold for path, _ in listed]
-    intact = np.array([row[3] for row in table], dtype=bool)
-    uniform = np.array([row[2] is not None and row[2] < floor * 1000 for row, floor in zip(table, entropy_floor)],
-                       dtype=bool)
-    has_hash = np.array([row[0] is not None for row in table], dtype=bool)
+    rows.update((item.facts.md5, _row(item.facts)) for item in targets if item.facts is not None)
+    paths = [path for path, _ in listed]
+    md5s = [md5 for _, md5 in listed]
+    table = np.array([rows[md5] for md5 in md5s], dtype=np.int64).reshape(-1, 5)
+    phash, mirror, entropy, intact, has_hash = (np.ascontiguousarray(column) for column in table.T)
+    if config.overrides:
+        floor = np.array([config.limits_for(path).low_information_threshold * 1000 for path in paths])
+    else:
+        floor = config.limits.low_information_threshold * 1000
     return Reference(
-        paths=[path for path, _ in listed],
-        md5s=[md5 for _, md5 in listed],
-        phash=_hashes([row[0] for row in table]),
-        phash_mirror=_hashes([row[1] for row in table]),
-        intact=intact,
-        hashed=intact & has_hash & ~uniform,
+        paths=paths,
+        md5s=md5s,
+        phash=phash.view(np.uint64),
+        phash_mirror=mirror.view(np.uint64),
+        intact=intact.astype(bool),
+        hashed=intact.astype(bool) & has_hash.astype(bool) & (entropy >= floor),
     )
 
 
 def _row(facts: ImageFacts) -> HashRow:
-    """The index's row shape for freshly computed facts (signed hashes, entropy in thousandths)."""
+    """The index's row shape for freshly computed facts."""
     return (
-        _signed(facts.phash),
-        _signed(facts.phash_mirror),
-        None if facts.entropy is None else round(facts.entropy * 1000),
-        facts.format is not None and facts.error is None,
+        _signed(facts.phash or 0),
+        _signed(facts.phash_mirror or 0),
+        NO_ENTROPY if facts.entropy is None else round(facts.entropy * 1000),
+        int(facts.format is not None and facts.error is None),
+        int(facts.phash is not None),
     )
 
 
-def _signed(value: int | None) -> int | None:
-    return value - (1 << 64) if value is not None and value >= _SIGNED else value
-
-
-def _hashes(values: list[int | None]) -> np.ndarray:
-    """Signed 64-bit values, as SQLite stores them, viewed as the unsigned hashes they are."""
-    return np.array([0 if v is None else v for v in values], dtype=np.int64).view(np.uint64)
+def _signed(value: int) -> int:
+    """SQLite stores 64-bit hashes as signed integers; the same bits, viewed as int64."""
+    return value - (1 << 64) if value >= _SIGNED else value
