@@ -92,10 +92,10 @@ def duplicate_findings(
 
 def _exact_matches(target_paths: set[str], reference: Reference) -> list[_Match]:
     """Same content md5 among intact images; broken files are left to IMG001 (all empty files are alike)."""
-    wanted = {md5 for path, md5, intact in zip(reference.paths, reference.md5s, reference.intact)
-              if intact and path in target_paths}
+    rows = list(zip(reference.paths, reference.md5s, reference.intact.tolist()))
+    wanted = {md5 for path, md5, intact in rows if intact and path in target_paths}
     by_md5: dict[str, list[str]] = {}
-    for path, md5, intact in zip(reference.paths, reference.md5s, reference.intact):
+    for path, md5, intact in rows:
         if intact and md5 in wanted:
             by_md5.setdefault(md5, []).append(path)
     return [
