@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,23 @@ def test_the_stats_hook_never_writes_partial_stats_and_only_check_fails(dataset:
         assert result.returncode == code, result.stderr
         assert "dataset-stats.json: the dataset could not be listed in full" in result.stderr
         assert not (clone / "dataset-stats.json").exists()
+
+
+def test_the_stats_hook_skips_the_recount_when_a_commit_touches_no_data(dataset: Path, tmp_path: Path) -> None:
+    """A clone without the DVC data cannot recount; a docs-only commit must not even try."""
+    subprocess.run([sys.executable, "-m", "imagelint", "stats", "--stage"], cwd=dataset, check=True,
+                   capture_output=True)
+    git(dataset, "commit", "-qm", "stats", "--no-verify")
+    clone = tmp_path / "docs-clone"
+    git(tmp_path, "clone", "-q", str(dataset), str(clone))
+    (clone / "README.md").write_text("notes\n")
+    git(clone, "add", "README.md")
+    env = {**os.environ, "PRE_COMMIT": "1"}
+    docs_only = subprocess.run([sys.executable, "-m", "imagelint", "stats"], cwd=clone, env=env,
+                               capture_output=True, text=True)
+    assert (docs_only.returncode, docs_only.stderr) == (0, "")
+    (clone / "data.dvc").write_text((clone / "data.dvc").read_text().replace("nfiles", "nfiles "))
+    git(clone, "add", "data.dvc")
+    pointer = subprocess.run([sys.executable, "-m", "imagelint", "stats"], cwd=clone, env=env,
+                             capture_output=True, text=True)
+    assert "not updating dataset-stats.json" in pointer.stderr

@@ -7,6 +7,7 @@ and label files are read from the workspace.
 from __future__ import annotations
 
 import json
+import posixpath
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,31 @@ def _record(path: str, labels: dict[str, ImageLabels], config: Config, values: d
     if config.labels == "folders":
         return folder_record(path, config, **values)
     return labelled_record(path, labels.get(path), config, **values)
+
+
+def recount_needed(root: Path, config: Config) -> bool:
+    """False when a commit cannot move the stats: the stats file is in HEAD and nothing staged is
+    an image, a DVC pointer or pipeline, a setting or the stats file itself. The hook runs on
+    every commit; this keeps a commit of code or docs from relisting a large dataset."""
+    from imagelint import dvcfiles, gitfiles
+    from imagelint.dataset import is_image_path
+
+    if config.labels != "folders":  # label files can change anywhere
+        return True
+    base = gitfiles.head_tree(root)
+    if base == gitfiles.EMPTY_TREE or committed_text(root, "HEAD", config.stats_file) is None:
+        return True
+    settings = {"pyproject.toml", ".imagelint.toml", "dvc.yaml", posixpath.basename(config.stats_file)}
+    try:
+        changes = gitfiles.diff(root, base, None)
+    except gitfiles.GitError:
+        return True
+    return any(
+        is_image_path(path) or dvcfiles.is_pointer(path) or posixpath.basename(path) in settings
+        for change in changes
+        for path in (change.old_path, change.new_path)
+        if path
+    )
 
 
 def committed_text(root: Path, rev: str, path: str) -> str | None:

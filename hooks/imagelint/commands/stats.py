@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,9 +43,12 @@ def run(args: argparse.Namespace) -> int:
     from imagelint.atomic import write_text_atomic
     from imagelint.rules.balance import outdated_finding
     from imagelint.stats import stats_text
-    from imagelint.stats_source import committed_text, dataset_stats
+    from imagelint.stats_source import committed_text, dataset_stats, recount_needed
 
-    _, config = load_context(args)
+    root, config = load_context(args)
+    under_hook = os.environ.get("PRE_COMMIT") and not (args.check or args.stdout or args.config)
+    if under_hook and not recount_needed(root, config):
+        return 0
     computed = dataset_stats(Path.cwd(), config, jobs=args.jobs)
     for note in computed.notes:
         print(f"imagelint: warning: {note}", file=sys.stderr)
