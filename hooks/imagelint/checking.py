@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from imagelint.config import Config, glob_match
+from imagelint.config import Config
 from imagelint.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding
@@ -45,10 +45,10 @@ def check_images(
         root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    targets = [ref for ref in resolution.targets if not _excluded(ref.path, config)]
+    targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
     if not targets and not resolution.unlisted:  # the common commit that touches no image
         return CheckResult([], 0, resolution.notes, 0)
-    dataset = [ref for ref in resolution.dataset if not _excluded(ref.path, config)]
+    dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
     index = index or FactsIndex(config.resolved_cache_dir())
     inspections = inspect_images(targets, config, jobs=jobs, index=index)
     notes = resolution.notes
@@ -86,17 +86,13 @@ def _inspect_from_remote(
     return ()
 
 
-def _excluded(path: str, config: Config) -> bool:
-    return bool(config.exclude) and any(glob_match(pattern, path) for pattern in config.exclude)
-
-
 def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], config: Config) -> bool:
     """Dataset-level findings come from one process only when pre-commit splits the file list:
     the one holding the first path of the change (of the dataset, when nothing changed)."""
     if not os.environ.get("PRE_COMMIT"):
         return True
     universe = resolution.changed or {ref.path for ref in resolution.dataset}
-    checked = [path for path in universe if not _excluded(path, config)]
+    checked = [path for path in universe if not config.excludes(path)]
     return bool(checked) and min(checked) in target_paths
 
 

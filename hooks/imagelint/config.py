@@ -90,6 +90,11 @@ class Config:
                 limits = replace(limits, **override.changes)
         return limits
 
+    def excludes(self, path: str) -> bool:
+        """Whether ``path`` is left out of every check and count (``exclude``); asked once per
+        dataset image, so the usual empty list answers without building a generator."""
+        return bool(self.exclude) and any(glob_match(pattern, path) for pattern in self.exclude)
+
     def resolved_cache_dir(self) -> Path:
         if self.cache_dir:
             return Path(self.cache_dir).expanduser()

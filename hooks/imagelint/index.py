@@ -151,13 +151,18 @@ class FactsIndex:
                 return
 
 
+def signed_hash(value: int) -> int:
+    """A 64-bit hash as SQLite stores integers: the same bits, read as a signed number."""
+    return value - (1 << 64) if value >= _SIGNED else value
+
+
 def _to_row(facts: ImageFacts) -> tuple:
     row = []
     for name, value in zip(_COLUMNS, astuple(facts)):
         if name == "md5":
             value = bytes.fromhex(value)
         elif name in ("phash", "phash_mirror") and value is not None:
-            value = value - (1 << 64) if value >= _SIGNED else value
+            value = signed_hash(value)
         elif name in _SCALED and value is not None:
             value = round(value * 1000)
         row.append(value)

@@ -14,11 +14,8 @@ import numpy as np
 from imagelint.config import Config
 from imagelint.dataset import ImageRef
 from imagelint.image_facts import ImageFacts
-from imagelint.index import NO_ENTROPY, FactsIndex, HashRow
+from imagelint.index import NO_ENTROPY, FactsIndex, HashRow, signed_hash
 from imagelint.inspect import Inspection, inspect_images
-
-_SIGNED = 1 << 63
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -74,14 +71,9 @@ def build_reference(
 def _row(facts: ImageFacts) -> HashRow:
     """The index's row shape for freshly computed facts."""
     return (
-        _signed(facts.phash or 0),
-        _signed(facts.phash_mirror or 0),
+        signed_hash(facts.phash or 0),
+        signed_hash(facts.phash_mirror or 0),
         NO_ENTROPY if facts.entropy is None else round(facts.entropy * 1000),
         int(facts.format is not None and facts.error is None),
         int(facts.phash is not None),
     )
-
-
-def _signed(value: int) -> int:
-    """SQLite stores 64-bit hashes as signed integers; the same bits, viewed as int64."""
-    return value - (1 << 64) if value >= _SIGNED else value

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imagelint.config import Config, glob_match
+from imagelint.config import Config
 from imagelint.errors import UsageError
 from imagelint.labels import ImageLabels, read_labels
 from imagelint.stats import ImageRecord, compute_stats, folder_record, labelled_record
@@ -42,7 +42,7 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
     notes = tuple(resolution.notes)
     if not resolution.complete:
         return ComputedStats(root, None, notes, "the dataset could not be listed in full")
-    refs = [ref for ref in resolution.dataset if not any(glob_match(p, ref.path) for p in config.exclude)]
+    refs = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
     inspections = inspect_images(refs, config, jobs=jobs)
     missing = sorted(path for path, item in inspections.items() if item.facts is None and not item.ref.is_symlink)
     if missing and exact:
