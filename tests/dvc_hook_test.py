@@ -122,3 +122,14 @@ def test_the_stats_hook_skips_the_recount_when_a_commit_touches_no_data(dataset:
     pointer = subprocess.run([sys.executable, "-m", "imagelint", "stats"], cwd=clone, env=env,
                              capture_output=True, text=True)
     assert "not updating dataset-stats.json" in pointer.stderr
+
+
+def test_a_clone_without_the_cache_reports_only_the_pointers_in_scope(dataset: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "scope-clone"
+    git(tmp_path, "clone", "-q", str(dataset), str(clone))
+    command = [sys.executable, "-m", "imagelint", "check"]
+    nothing_staged = subprocess.run(command, cwd=clone, capture_output=True, text=True)
+    assert nothing_staged.returncode == 0, nothing_staged.stdout
+    asked = subprocess.run([*command, "data.dvc"], cwd=clone, capture_output=True, text=True)
+    assert asked.returncode == 1
+    assert asked.stdout.startswith("data.dvc: IMG901 not-in-cache:")

@@ -205,7 +205,7 @@ class _GitResolver:
                         for path in sorted(selected))
         dataset = tuple(refs[path] for path in sorted(refs))
         asked = {_relative(cwd, self.root, given) for given in paths}
-        unlisted = {p for p in unlisted if check_all or p in changed_pointers or p in asked or not (paths or changed)}
+        unlisted = {p for p in unlisted if check_all or p in changed_pointers or p in asked}
         return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
                           tuple(sorted(unlisted)))
 
