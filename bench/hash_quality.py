@@ -32,7 +32,7 @@ from PIL import Image, ImageEnhance
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hooks"))
 
 from corpus import DEFAULT_ROOT, Photo, load_photos  # noqa: E402
-from imagelint.image_facts import hash_to_int, read_image_facts, reduced_gray  # noqa: E402
+from imagelint.facts.image_facts import hash_to_int, read_image_facts, reduced_gray  # noqa: E402
 
 THRESHOLDS = (4, 6, 8, 10, 12, 14)
 #: Long side the distinct photos are brought down to before editing: a typical dataset size,

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from imagelint import dvcfiles
-from imagelint.resolve import resolve_images
+from imagelint.sources import dvcfiles
+from imagelint.sources.resolve import resolve_images
 
 ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
        "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hooks"))
-from imagelint import near_search  # noqa: E402
+from imagelint.rules import near_search  # noqa: E402
 
 QUERIES = 100
 

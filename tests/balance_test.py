@@ -6,7 +6,7 @@ import pytest
 from imagelint.config import Config
 from imagelint.rules import all_rules
 from imagelint.rules.balance import RULES, balance_findings, outdated_finding, split_folder
-from imagelint.stats import class_counts_stats
+from imagelint.stats.document import class_counts_stats
 
 
 def paths(counts: dict[str, int], prefix: str = "data/train") -> list[str]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from imagelint import dvcfiles
-from imagelint.dvcfiles import Out
+from imagelint.sources import dvcfiles
+from imagelint.sources.dvcfiles import Out
 from repo_helpers import dvc, new_repo, write_image
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from imagelint import gitfiles
+from imagelint.sources import gitfiles
 from repo_helpers import commit, git, new_repo
 
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from images import encode, photo
-from imagelint.image_facts import read_image_facts
+from imagelint.facts.image_facts import read_image_facts
 
 LIMIT = 100 * 10**6
 JPEG = encode(photo(1, (640, 480)))

@@ -4,8 +4,8 @@ import multiprocessing
 from pathlib import Path
 
 from images import encode, photo
-from imagelint.image_facts import read_image_facts
-from imagelint.index import FactsIndex
+from imagelint.facts.image_facts import read_image_facts
+from imagelint.facts.index import FactsIndex
 
 FACTS = [read_image_facts(encode(photo(seed)), 10**8) for seed in range(3)]
 

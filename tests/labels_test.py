@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from imagelint.config import DEFAULT_SPLITS
-from imagelint.labels import ImageLabels, coco_annotation_files, read_labels, yolo_label_path
+from imagelint.stats.labels import ImageLabels, coco_annotation_files, read_labels, yolo_label_path
 
 
 def write(path: Path, text: str) -> None:

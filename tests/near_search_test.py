@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imagelint import near_search
+from imagelint.rules import near_search
 
 
 def naive_all_pairs(hashes, threshold):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imagelint.resolve import resolve_images
+from imagelint.sources.resolve import resolve_images
 from repo_helpers import commit, dvc, git, image_bytes, new_repo, write_image
 
 TRAIN_C2 = ["cat/0.png", "cat/1b.png", "cat/2.png", "cat/3.png", "cat/4.png", "cat/5.png", "dog/0.jpg", "dog/1.jpg"]

@@ -8,11 +8,11 @@ from PIL import Image, ImageEnhance
 
 from images import encode, photo
 from imagelint.config import build_config
-from imagelint.dataset import ImageRef
-from imagelint.image_facts import read_image_facts
-from imagelint.index import FactsIndex
-from imagelint.inspect import Inspection
-from imagelint.reference import Reference, build_reference
+from imagelint.sources.dataset import ImageRef
+from imagelint.facts.image_facts import read_image_facts
+from imagelint.facts.index import FactsIndex
+from imagelint.facts.inspect import Inspection
+from imagelint.facts.reference import Reference, build_reference
 from imagelint.rules.duplicates import duplicate_findings
 
 CONFIG = build_config({}, "test")

@@ -7,8 +7,8 @@ from PIL import Image
 
 from images import encode, photo
 from imagelint.config import build_config
-from imagelint.dataset import ImageRef
-from imagelint.image_facts import read_image_facts
+from imagelint.sources.dataset import ImageRef
+from imagelint.facts.image_facts import read_image_facts
 from imagelint.rules.image import image_findings
 
 LIMITS = build_config({}, "test").limits

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from imagelint.config import Config
-from imagelint.stats import class_counts_stats
-from imagelint.stats_diff import compare_stats, render_json, render_markdown, render_text
+from imagelint.stats.document import class_counts_stats
+from imagelint.stats.diff import compare_stats, render_json, render_markdown, render_text
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -15,8 +15,8 @@ import pytest
 from images import write_photo
 from imagelint.atomic import write_text_atomic
 from imagelint.config import Config
-from imagelint.labels import ImageLabels
-from imagelint.stats import ImageRecord, class_counts_stats, compute_stats, folder_record, labelled_record, stats_text
+from imagelint.stats.labels import ImageLabels
+from imagelint.stats.document import ImageRecord, class_counts_stats, compute_stats, folder_record, labelled_record, stats_text
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -155,7 +155,7 @@ def imagelint(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def dataset_repo(root: Path, counts: dict[str, int]) -> Path:
-    pytest.importorskip("imagelint.resolve")
+    pytest.importorskip("imagelint.sources.resolve")
     run(root, "git", "init", "-q", "-b", "main")
     for n, (label, count) in enumerate(counts.items()):
         for i in range(count):

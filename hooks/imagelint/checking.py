@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Sequence
 
 from imagelint.config import Config
-from imagelint.dataset import ImageRef, Resolution
+from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding
-from imagelint.index import FactsIndex
-from imagelint.inspect import Inspection, inspect_images
+from imagelint.facts.index import FactsIndex
+from imagelint.facts.inspect import Inspection, inspect_images
 from imagelint.rules.duplicates import duplicate_findings
 from imagelint.rules.image import image_findings, unlisted_finding
-from imagelint.selection import select_findings
+from imagelint.rules.selection import select_findings
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def check_images(
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
 ) -> CheckResult:
-    from imagelint.resolve import resolve_images
+    from imagelint.sources.resolve import resolve_images
 
     try:
         root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
@@ -58,7 +58,7 @@ def check_images(
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
     if checked and resolution.complete:
-        from imagelint.reference import build_reference
+        from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
         findings += duplicate_findings(checked, reference, resolution.changed, config)
@@ -71,7 +71,7 @@ def _inspect_from_remote(
     root: Path, inspections: dict[str, Inspection], config: Config, jobs: int | None, index: FactsIndex
 ) -> tuple[str, ...]:
     """Fill in images missing locally from the DVC remote, fetched into a temporary folder."""
-    from imagelint import dvc_remote
+    from imagelint.sources import dvc_remote
 
     missing = [item.ref for item in inspections.values() if item.facts is None and item.ref.md5 and not item.ref.is_symlink]
     if not missing:
@@ -97,9 +97,9 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], co
 
 
 def _balance_findings(root: Path, dataset: Sequence[ImageRef], config: Config) -> list[Finding]:
-    from imagelint.labels import read_labels
+    from imagelint.stats.labels import read_labels
     from imagelint.rules.balance import balance_findings
-    from imagelint.stats import class_counts_stats, folder_class_counts
+    from imagelint.stats.document import class_counts_stats, folder_class_counts
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":

@@ -26,7 +26,7 @@ import yaml
 
 import imagelint
 from imagelint.errors import UsageError
-from imagelint.stats import ROOT_KEY
+from imagelint.stats.document import ROOT_KEY
 
 STATS_FILE = "dataset-stats.json"
 CHECK_HOOK, STATS_HOOK = "imagelint", "imagelint-stats"

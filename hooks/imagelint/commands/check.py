@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         ignore=_tokens(args.ignore) or (),
     )
     from imagelint.findings import Severity
-    from imagelint.report import render
+    from imagelint.output.report import render
 
     for note in result.notes:
         print(f"imagelint: warning: {note}", file=sys.stderr)

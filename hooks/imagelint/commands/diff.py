@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imagelint.stats_diff import RENDERERS, compare_stats
+    from imagelint.stats.diff import RENDERERS, compare_stats
 
     root, config = load_context(args)
     old_rev, new_rev = revisions(args.revisions)
@@ -70,7 +70,7 @@ def revisions(values: list[str]) -> tuple[str, str]:
 
 def _stats_at(root: Path, config: Config, rev: str) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The stats at ``rev`` and warnings about them."""
-    from imagelint.stats_source import committed_stats, dataset_stats, revision_exists
+    from imagelint.stats.source import committed_stats, dataset_stats, revision_exists
 
     if rev == STAGED:
         computed = dataset_stats(root, config, exact=False)

@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from imagelint.atomic import write_text_atomic
     from imagelint.rules.balance import outdated_finding
-    from imagelint.stats import stats_text
-    from imagelint.stats_source import committed_text, dataset_stats, recount_needed
+    from imagelint.stats.document import stats_text
+    from imagelint.stats.source import committed_text, dataset_stats, recount_needed
 
     root, config = load_context(args)
     under_hook = os.environ.get("PRE_COMMIT") and not (args.check or args.stdout or args.config)

@@ -1,6 +1,6 @@
 """Balance rules (4xx): class sizes within each split, and the committed stats file.
 
-They read the stats document (``imagelint.stats``), never images, and report on the split
+They read the stats document (``imagelint.stats.document``), never images, and report on the split
 folder (``data/train``) so a finding points where images should be added.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any, Iterator, Mapping
 from imagelint.config import Config
 from imagelint.findings import Finding, Severity
 from imagelint.rules import Rule
-from imagelint.stats import NO_SPLIT, ROOT_KEY
+from imagelint.stats.document import NO_SPLIT, ROOT_KEY
 
 E, W = Severity.ERROR, Severity.WARNING
 

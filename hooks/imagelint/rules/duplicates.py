@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Sequence
 
 from imagelint.config import Config
 from imagelint.findings import Finding, Severity
-from imagelint.inspect import Inspection
-from imagelint.layout import Placement, place
+from imagelint.facts.inspect import Inspection
+from imagelint.stats.layout import Placement, place
 from imagelint.rules import Rule
 
 if TYPE_CHECKING:
-    from imagelint.reference import Reference
+    from imagelint.facts.reference import Reference
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -117,7 +117,7 @@ def _near_matches(target_paths: set[str], reference: Reference, config: Config) 
     """
     import numpy as np
 
-    from imagelint.near_search import all_pairs_within, pairs_within
+    from imagelint.rules.near_search import all_pairs_within, pairs_within
 
     rows = np.flatnonzero(reference.hashed)
     paths = [reference.paths[i] for i in rows]

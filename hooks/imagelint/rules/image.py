@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from imagelint.config import Limits
-from imagelint.dataset import ImageRef
+from imagelint.sources.dataset import ImageRef
 from imagelint.findings import Finding, Severity
-from imagelint.image_facts import ImageFacts
+from imagelint.facts.image_facts import ImageFacts
 from imagelint.rules import Rule
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Sequence
 
 from imagelint.config import Config
-from imagelint.dataset import ImageRef
-from imagelint.image_facts import ImageFacts, read_image_facts
-from imagelint.index import FactsIndex
+from imagelint.sources.dataset import ImageRef
+from imagelint.facts.image_facts import ImageFacts, read_image_facts
+from imagelint.facts.index import FactsIndex
 
 #: Below this many images to decode, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 8

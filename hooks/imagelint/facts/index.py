@@ -16,8 +16,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Collection, Iterable, Iterator, Sequence, Tuple
 
-from imagelint import image_facts
-from imagelint.image_facts import ImageFacts
+from imagelint.facts import image_facts
+from imagelint.facts.image_facts import ImageFacts
 
 SCHEMA_VERSION = 1
 _SIGNED = 1 << 63

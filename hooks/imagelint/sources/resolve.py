@@ -32,8 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from imagelint import dvcfiles, gitfiles
-from imagelint.dataset import ImageRef, Resolution, is_image_path
+from imagelint.sources import dvcfiles, gitfiles
+from imagelint.sources.dataset import ImageRef, Resolution, is_image_path
 
 #: Git LFS pointer files are ~130 bytes; anything larger is real content.
 _LFS_POINTER_MAX = 1024
@@ -327,7 +327,7 @@ class _GitResolver:
         return manifest if dvcfiles.manifest_digest(manifest) == out.md5 else None
 
     def _remote_manifest(self, out: dvcfiles.Out) -> dict[str, str] | None:
-        from imagelint import dvc_remote
+        from imagelint.sources import dvc_remote
 
         if self._remote_failed:
             return None

@@ -12,10 +12,10 @@ from typing import Sequence
 import numpy as np
 
 from imagelint.config import Config
-from imagelint.dataset import ImageRef
-from imagelint.image_facts import ImageFacts
-from imagelint.index import NO_ENTROPY, FactsIndex, HashRow, signed_hash
-from imagelint.inspect import Inspection, inspect_images
+from imagelint.sources.dataset import ImageRef
+from imagelint.facts.image_facts import ImageFacts
+from imagelint.facts.index import NO_ENTROPY, FactsIndex, HashRow, signed_hash
+from imagelint.facts.inspect import Inspection, inspect_images
 
 @dataclass(frozen=True)
 class Reference:

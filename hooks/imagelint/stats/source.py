@@ -15,8 +15,8 @@ from typing import Any
 
 from imagelint.config import Config
 from imagelint.errors import UsageError
-from imagelint.labels import ImageLabels, read_labels
-from imagelint.stats import ImageRecord, compute_stats, folder_record, labelled_record
+from imagelint.stats.labels import ImageLabels, read_labels
+from imagelint.stats.document import ImageRecord, compute_stats, folder_record, labelled_record
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class ComputedStats:
 def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: bool = True,
                   jobs: int | None = None) -> ComputedStats:
     """Stats of the dataset in the index (or at ``rev``); with ``exact``, refuse partial data."""
-    from imagelint.inspect import inspect_images
-    from imagelint.resolve import resolve_images
+    from imagelint.facts.inspect import inspect_images
+    from imagelint.sources.resolve import resolve_images
 
     try:
         root, resolution = resolve_images(cwd, [], rev_range=(rev, rev) if rev else None)
@@ -69,8 +69,8 @@ def recount_needed(root: Path, config: Config) -> bool:
     """False when a commit cannot move the stats: the stats file is in HEAD and nothing staged is
     an image, a DVC pointer or pipeline, a setting or the stats file itself. The hook runs on
     every commit; this keeps a commit of code or docs from relisting a large dataset."""
-    from imagelint import dvcfiles, gitfiles
-    from imagelint.dataset import is_image_path
+    from imagelint.sources import dvcfiles, gitfiles
+    from imagelint.sources.dataset import is_image_path
 
     if config.labels != "folders":  # label files can change anywhere
         return True

@@ -15,8 +15,8 @@ from statistics import median
 from typing import Any, Iterable, Mapping, Sequence
 
 from imagelint.config import Config
-from imagelint.labels import ImageLabels
-from imagelint.layout import place
+from imagelint.stats.labels import ImageLabels
+from imagelint.stats.layout import place
 
 #: Key of the dataset at the repository root, and of the split of images outside any split.
 ROOT_KEY = "(root)"  # no dot: DVC flattens metric names with dots

@@ -1,0 +1,1 @@
+"""Where images come from: git, DVC pointers and manifests, the DVC remote."""

@@ -1,0 +1,1 @@
+"""The dataset's statistics: layout and labels, the stats document, its sources and its diff."""
