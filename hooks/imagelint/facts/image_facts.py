@@ -1,9 +1,10 @@
 """Everything imagelint learns from one image's bytes, read with a single reduced decode.
 
-Header facts (format, dimensions) come first and decide whether any decode happens at all,
-so a decompression bomb is rejected before it can allocate. Then one reduced decode (JPEG DCT
-scaling, a full decode elsewhere) proves the data is intact and feeds the perceptual hashes
-and the pixel statistics. Facts depend only on the bytes, which is what lets the index key
+Header facts (format, dimensions, colour mode, EXIF camera and orientation, JPEG quality)
+come first and decide whether any decode happens at all, so a decompression bomb is rejected
+before it can allocate. Then one reduced colour decode (JPEG DCT scaling, a full decode
+elsewhere) proves the data is intact and feeds the perceptual hashes (of the upright image,
+so a copy rotated by EXIF still matches), the quality statistics and the colour properties. Facts depend only on the bytes, which is what lets the index key
 them by content md5.
 """
 from __future__ import annotations
@@ -11,9 +12,13 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from PIL import Image, ImageFile, UnidentifiedImageError
+
+from imagelint.facts.colour import colour_signals
+from imagelint.facts.encoding import read_encoding
+from imagelint.facts.exif import read_exif, upright
 
 # imagelint enforces its own pixel limit from the header; Pillow's would raise first.
 Image.MAX_IMAGE_PIXELS = None
@@ -23,8 +28,10 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 DRAFT_SIZE = 64
 #: Largest side of the thumbnail the pixel statistics are measured on.
 STATS_SIDE = 128
+#: Side (roughly) of the box-reduced colour image the colour properties are measured on.
+COLOUR_SIDE = 64
 #: Bumped whenever a change here changes any stored value, so cached facts are recomputed.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,10 +51,38 @@ class ImageFacts:
     light_score: float | None = None
     entropy: float | None = None
     edge_strength: float | None = None
+    mode: str | None = None
+    bit_depth: int | None = None
+    alpha: bool | None = None
+    jpeg_quality: int | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    orientation: int | None = None
+    brightness: float | None = None
+    contrast: float | None = None
+    saturation: float | None = None
+    colourfulness: float | None = None
+    dominant_hue: int | None = None
 
     @property
     def pixels(self) -> int:
         return self.width * self.height
+
+    @property
+    def camera(self) -> str | None:
+        """Make and model as one name ("Canon EOS 5D", not "Canon Canon EOS 5D")."""
+        make, model = self.camera_make or "", self.camera_model or ""
+        if model.lower().startswith(make.lower().split(" ")[0]):
+            return model or None
+        return f"{make} {model}".strip() or None
+
+    @property
+    def aspect_ratio(self) -> float | None:
+        """Width over height as shown upright (EXIF orientations 5 to 8 swap the sides)."""
+        if not self.width or not self.height:
+            return None
+        width, height = (self.height, self.width) if (self.orientation or 1) >= 5 else (self.width, self.height)
+        return round(width / height, 3)
 
 
 def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
@@ -69,18 +104,21 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
         format=image.format,
         width=image.width,
         height=image.height,
+        **asdict(read_encoding(image, data)),
+        **asdict(read_exif(image)),
     )
     if header.pixels > max_pixels or header.pixels == 0:
         return header
     try:
-        gray = reduced_gray(image, data)
+        decoded = reduced_decode(image, data)
     except Exception as exc:  # noqa: BLE001 - truncated, garbled, bad CRC ...
         return _replace(header, decoded=True, error=_describe(exc))
-    return _replace(header, decoded=True, **pixel_signals(gray))
+    decoded = upright(decoded, header.orientation)
+    return _replace(header, decoded=True, **pixel_signals(decoded))
 
 
-def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
-    """Decode ``image`` once, as small as its format allows, as 8-bit grayscale.
+def reduced_decode(image: Image.Image, data: bytes) -> Image.Image:
+    """Decode ``image`` once, as small as its format allows, as 8-bit RGB, YCbCr or L.
 
     The JPEG draft still walks the whole entropy-coded stream, so truncation raises here as it
     would on a full decode. PNG chunks after the pixel data are only CRC-checked by verify().
@@ -88,7 +126,8 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if image.format in ("JPEG", "MPO"):
-            image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
+            # YCbCr skips libjpeg's colour conversion; its Y channel is what a grey draft gives
+            image.draft("YCbCr" if image.mode in ("RGB", "YCbCr") else image.mode, (DRAFT_SIZE, DRAFT_SIZE))
         image.load()
         if image.format == "PNG":
             Image.open(io.BytesIO(data)).verify()
@@ -96,16 +135,32 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         background.alpha_composite(image.convert("RGBA"))
         image = background
-    return image.convert("L")
+    if image.mode.startswith("I") or image.mode == "F":
+        image = _eight_bit(image)
+    return image if image.mode in ("RGB", "L", "YCbCr") else image.convert("RGB")
 
 
-def pixel_signals(gray: Image.Image) -> dict[str, object]:
-    """Perceptual hashes and quality statistics of a reduced grayscale image."""
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """A 16- or 32-bit grey image scaled to 8 bits (Pillow's convert would clip at 255)."""
+    import numpy as np
+
+    values = np.asarray(image, dtype=np.float64)
+    top = float(values.max()) if values.size else 0.0
+    scale = 1 / 256 if 255 < top <= 65535 else (255 / top if top > 65535 else 1.0)
+    return Image.fromarray(np.clip(values * scale, 0, 255).astype(np.uint8))
+
+
+def pixel_signals(decoded: Image.Image) -> dict[str, object]:
+    """Perceptual hashes, quality statistics and colour properties of a reduced decode."""
     import imagehash  # numpy and scipy load only when an image is actually decoded
     import numpy as np
 
+    gray = decoded.getchannel(0) if decoded.mode == "YCbCr" else decoded.convert("L")
     thumb = gray.copy()
     thumb.thumbnail((STATS_SIDE, STATS_SIDE))
+    colour_thumb = thumb
+    if decoded.mode != "L":  # averages need no detail: a box reduction to about COLOUR_SIDE pixels
+        colour_thumb = decoded.reduce(max(1, max(decoded.size) // COLOUR_SIDE)).convert("RGB")
     histogram = thumb.histogram()
     total = sum(histogram)
     pixels = np.asarray(thumb, dtype=np.float64)
@@ -117,6 +172,7 @@ def pixel_signals(gray: Image.Image) -> dict[str, object]:
         "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
         "entropy": round(thumb.entropy(), 3),
         "edge_strength": round(float(laplacian.std()) if laplacian.size else 0.0, 3),
+        **asdict(colour_signals(colour_thumb)),
     }
 
 
