@@ -116,14 +116,18 @@ def test_layout_without_split_puts_images_in_one_unnamed_split() -> None:
 def test_detection_labels_count_images_and_objects() -> None:
     config = Config(layout="images/{split}/", labels="yolo")
     records = [
-        labelled_record("images/train/1.jpg", ImageLabels(("car", "person"), (("car", 3), ("person", 1))), config),
-        labelled_record("images/train/2.jpg", ImageLabels(("car",), (("car", 1),)), config),
+        labelled_record("images/train/1.jpg", ImageLabels(("car", "person"), (("car", 3), ("person", 1)), "",
+                                                          (("car", 0.1), ("car", 0.2), ("car", 0.3), ("person", 0.5))),
+                        config),
+        labelled_record("images/train/2.jpg", ImageLabels(("car",), (("car", 1),), "", (("car", 0.6),)), config),
         labelled_record("images/train/3.jpg", None, config),
     ]
     train = compute_stats(records, config)["roots"]["(root)"]["splits"]["train"]
     assert train["classes"] == {
-        "car": {"count": 2, "objects": 4, "share": 0.6667},
-        "person": {"count": 1, "objects": 1, "share": 0.3333},
+        "car": {"count": 2, "object_size": {"median": 0.25, "q1": 0.175, "q3": 0.375}, "objects": 4,
+                "share": 0.6667},
+        "person": {"count": 1, "object_size": {"median": 0.5, "q1": 0.5, "q3": 0.5}, "objects": 1,
+                   "share": 0.3333},
     }
     assert train["unlabelled"] == 1 and train["images"] == 3
 
