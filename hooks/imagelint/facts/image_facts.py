@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
@@ -104,8 +104,8 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
         format=image.format,
         width=image.width,
         height=image.height,
-        **asdict(read_encoding(image, data)),
-        **asdict(read_exif(image)),
+        **vars(read_encoding(image, data)),
+        **vars(read_exif(image)),
     )
     if header.pixels > max_pixels or header.pixels == 0:
         return header
@@ -172,7 +172,7 @@ def pixel_signals(decoded: Image.Image) -> dict[str, object]:
         "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
         "entropy": round(thumb.entropy(), 3),
         "edge_strength": round(float(laplacian.std()) if laplacian.size else 0.0, 3),
-        **asdict(colour_signals(colour_thumb)),
+        **vars(colour_signals(colour_thumb)),
     }
 
 

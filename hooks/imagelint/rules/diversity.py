@@ -33,7 +33,7 @@ size (log2 megapixels). A class is reported on each measure where it has less th
 'diversity-threshold' times the median of the other classes (a quarter of that for the four
 spreads, which content alone narrows more), provided those reach a floor
 (distance 8 bits; brightness and saturation 0.03; aspect 0.05; size 0.25). Classes need at
-least 10 images; at most 1,000 per class are measured (the first by content md5).
+least 10 images; at most 400 per class are measured (the first by content md5).
 Why: guidance asks for varied backgrounds, lighting, object sizes and camera angles; a class
 cut from a few frames of one scene teaches that scene, and the model fails on the class
 elsewhere.

@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 from imagelint.facts.index import FactsIndex
 from imagelint.stats.properties import PROFILE_COLUMNS, Profile, profile_from_columns
 
-CLASS_SAMPLE = 1000
+CLASS_SAMPLE = 400
 
 
 @dataclass(frozen=True)
