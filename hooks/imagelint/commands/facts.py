@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "DVC remote (needs the imagelint[dvc] extra)")
     build.add_argument("-j", "--jobs", type=int, metavar="N", help="local worker processes (default: one "
                        "per CPU); ignored with --scheduler")
-    build.add_argument("--partition-size", type=int, default=64, metavar="N",
-                       help="images per task sent to a worker (default: 64)")
+    build.add_argument("--partition-size", type=int, default=16, metavar="N",
+                       help="images per task sent to a worker (default: 16; a few hundred on a large cluster)")
     build.add_argument("--format", dest="output_format", choices=("text", "json", "github"), default="text",
                        help="output format of the findings (default: text)")
     add_common_options(build)

@@ -51,7 +51,7 @@ class BuildResult:
 
 
 def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool = False,
-               partition_size: int = 64) -> BuildPlan:
+               partition_size: int = 16) -> BuildPlan:
     """Partitions of jobs for every dataset image whose content the index has no facts for."""
     from imagelint.sources.resolve import resolve_images
 

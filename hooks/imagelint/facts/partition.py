@@ -9,8 +9,9 @@ worker recomputes the same bundle under the same name.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from imagelint.facts.bundle import FactsBundle
 from imagelint.facts.image_facts import ImageFacts, read_image_facts
@@ -44,11 +45,7 @@ def partitions(jobs: Sequence[_Job], size: int, filesystem: Any = None) -> list[
 def inspect_partition(partition: Partition) -> FactsBundle:
     """Facts of every job of ``partition``; a job whose bytes are nowhere is listed as missing."""
     found, missing, blobs = [], [], []
-    for job in partition.jobs:
-        if partition.filesystem is None:
-            facts, blob_matches = _inspect_one(job)
-        else:
-            facts, blob_matches = _inspect_on(partition.filesystem, job), False
+    for job, (facts, blob_matches) in zip(partition.jobs, _inspected(partition)):
         if facts is None:
             missing.append(job_key(job))
             continue
@@ -58,15 +55,41 @@ def inspect_partition(partition: Partition) -> FactsBundle:
     return FactsBundle(tuple(found), tuple(missing), tuple(blobs))
 
 
-def _inspect_on(filesystem: Any, job: _Job) -> ImageFacts | None:
-    """Facts of the first source on ``filesystem`` holding the expected bytes (DVC 3, then legacy layout)."""
-    for path in job.sources:
-        try:
-            with filesystem.open(path, "rb") as handle:
-                data = handle.read()
-        except OSError:  # FileNotFoundError, PermissionError, IsADirectoryError, and remote I/O errors
+def _inspected(partition: Partition) -> Iterator[tuple[ImageFacts | None, bool]]:
+    """Facts per job, in order. From a remote filesystem the next image is fetched while this
+    one decodes, which hides the request latency of object storage: two images in memory at most."""
+    if partition.filesystem is None:
+        yield from map(_inspect_one, partition.jobs)
+        return
+    filesystem = partition.filesystem
+    with ThreadPoolExecutor(1) as reader:
+        upcoming = [reader.submit(_fetch, filesystem, job.sources) for job in partition.jobs[:1]]
+        for n, job in enumerate(partition.jobs):
+            data = upcoming.pop().result()
+            if n + 1 < len(partition.jobs):
+                upcoming.append(reader.submit(_fetch, filesystem, partition.jobs[n + 1].sources))
+            yield _facts_of(filesystem, job, data), False
+
+
+def _facts_of(filesystem: Any, job: _Job, data: bytes | None) -> ImageFacts | None:
+    """Facts of ``data`` (the first source's bytes), else of the first other source holding the expected bytes."""
+    for source in range(len(job.sources)):
+        if source:
+            data = _fetch(filesystem, job.sources[source:source + 1])
+        if data is None:
             continue
         facts = read_image_facts(data, job.max_pixels)
         if job.md5 is None or facts.md5 == job.md5:
             return facts
+    return None
+
+
+def _fetch(filesystem: Any, paths: Sequence[str]) -> bytes | None:
+    """The bytes of the first of ``paths`` that ``filesystem`` can open (DVC 3, then legacy layout)."""
+    for path in paths:
+        try:
+            with filesystem.open(path, "rb") as handle:
+                return handle.read()
+        except OSError:  # FileNotFoundError, PermissionError, IsADirectoryError, and remote I/O errors
+            continue
     return None
