@@ -11,8 +11,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
-
 import pytest
 from dask.distributed import LocalCluster
 
@@ -28,11 +26,9 @@ from repo_helpers import dvc, git, new_repo
 IMAGES = 24
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=50) as local_cluster:
-        yield local_cluster
+@pytest.fixture
+def cluster(dask_cluster: LocalCluster) -> LocalCluster:
+    return dask_cluster
 
 
 @pytest.fixture
