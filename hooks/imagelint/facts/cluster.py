@@ -29,7 +29,7 @@ def run_on_cluster(
     on_client: Callable[[Any], None] = lambda client: None,
 ) -> None:
     """Hand every partition's bundle to ``on_bundle`` as it arrives, in completion order."""
-    with _client(scheduler) as client:
+    with connect(scheduler) as client:
         on_client(client)
         from dask.distributed import as_completed
 
@@ -40,7 +40,8 @@ def run_on_cluster(
 
 
 @contextmanager
-def _client(scheduler: str) -> Iterator[Any]:
+def connect(scheduler: str) -> Iterator[Any]:
+    """A Dask client of the scheduler at ``scheduler``, or of a LocalCluster started for "local"."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
