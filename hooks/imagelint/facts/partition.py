@@ -2,13 +2,15 @@
 
 The per-image function is the one every check runs (``read_image_facts``, one reduced decode),
 so a build on a cluster stores exactly the facts a local run would. A partition holds one
-image's bytes at a time, whatever its size, which bounds a worker's memory; its result is a
+image's bytes at a time (a few more, fetched ahead, from a remote), whatever its size, which
+bounds a worker's memory; its result is a
 small :class:`FactsBundle`. Partitions are named by their content, so a retry after a lost
 worker recomputes the same bundle under the same name.
 """
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
@@ -16,6 +18,9 @@ from typing import Any, Iterator, Sequence
 from imagelint.facts.bundle import FactsBundle
 from imagelint.facts.image_facts import ImageFacts, read_image_facts
 from imagelint.facts.inspect import _inspect_one, _Job
+
+#: Remote objects fetched ahead of the one being decoded.
+PREFETCH = 3
 
 
 @dataclass(frozen=True)
@@ -56,18 +61,19 @@ def inspect_partition(partition: Partition) -> FactsBundle:
 
 
 def _inspected(partition: Partition) -> Iterator[tuple[ImageFacts | None, bool]]:
-    """Facts per job, in order. From a remote filesystem the next image is fetched while this
-    one decodes, which hides the request latency of object storage: two images in memory at most."""
+    """Facts per job, in order. From a remote filesystem the next images are fetched while one
+    decodes, which hides the request latency of object storage (tens of milliseconds per object
+    on S3, more than a decode); at most ``PREFETCH`` + 1 images' bytes are held at once."""
     if partition.filesystem is None:
         yield from map(_inspect_one, partition.jobs)
         return
     filesystem = partition.filesystem
-    with ThreadPoolExecutor(1) as reader:
-        upcoming = [reader.submit(_fetch, filesystem, job.sources) for job in partition.jobs[:1]]
+    with ThreadPoolExecutor(PREFETCH) as reader:
+        upcoming = deque(reader.submit(_fetch, filesystem, job.sources) for job in partition.jobs[:PREFETCH])
         for n, job in enumerate(partition.jobs):
-            data = upcoming.pop().result()
-            if n + 1 < len(partition.jobs):
-                upcoming.append(reader.submit(_fetch, filesystem, partition.jobs[n + 1].sources))
+            data = upcoming.popleft().result()
+            if n + PREFETCH < len(partition.jobs):
+                upcoming.append(reader.submit(_fetch, filesystem, partition.jobs[n + PREFETCH].sources))
             yield _facts_of(filesystem, job, data), False
 
 
