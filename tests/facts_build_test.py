@@ -130,6 +130,14 @@ def test_an_object_missing_from_the_remote_is_a_finding_and_the_rest_is_built(
     assert len(stored_facts(tmp_path / "cache")) == IMAGES - 1
 
 
+def test_a_pointer_whose_manifest_is_nowhere_is_a_finding(pushed_dataset: Path, tmp_path: Path) -> None:
+    for manifest in (pushed_dataset / ".dvc" / "cache").rglob("*.dir"):
+        manifest.unlink()
+    result = imagelint(pushed_dataset, "facts", "build", cache=tmp_path / "cache")
+    assert result.returncode == 1
+    assert result.stdout.startswith("data.dvc: IMG901 not-in-cache: the manifest of the data it tracks")
+
+
 def test_after_a_cluster_build_a_check_of_the_whole_dataset_decodes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import _Job
 from imagelint.facts.partition import Partition, inspect_partition, job_key, partitions
 from imagelint.findings import Finding
-from imagelint.rules.image import NOT_IN_CACHE
+from imagelint.rules.image import NOT_IN_CACHE, unlisted_finding
 from imagelint.sources.dataset import ImageRef
 
 
@@ -36,6 +36,8 @@ class BuildPlan:
     paths_by_key: dict[str, tuple[str, ...]] = field(repr=False)
     remote_keys: frozenset[str] = frozenset()
     notes: tuple[str, ...] = ()
+    #: Pointers whose manifest is nowhere: their images cannot even be listed.
+    unlisted: tuple[str, ...] = ()
 
     @property
     def jobs(self) -> int:
@@ -84,7 +86,7 @@ def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool
         parts += partitions(list(remote_jobs.values()), partition_size, object_paths.filesystem)  # type: ignore[union-attr]
     return BuildPlan(root, len(refs), len(refs) - len(pending), tuple(parts),
                      {key: tuple(paths) for key, paths in paths_by_key.items()}, frozenset(remote_jobs),
-                     resolution.notes)
+                     resolution.notes, resolution.unlisted)
 
 
 def run_build(plan: BuildPlan, index: FactsIndex, *, scheduler: str | None = None, jobs: int | None = None,
@@ -160,8 +162,9 @@ def _progress(total: int) -> Any:
 
 
 def missing_findings(result: BuildResult) -> list[Finding]:
-    """IMG901 on every image whose bytes no worker could read, saying where they were looked for."""
-    findings = []
+    """IMG901 on every image whose bytes no worker could read, saying where they were looked for,
+    and on every pointer whose images could not even be listed."""
+    findings = [unlisted_finding(pointer) for pointer in result.plan.unlisted]
     for path, key in result.missing:
         if key in result.plan.remote_keys:
             message = (f"object {key} is not on the DVC remote, so its facts cannot be built: "
