@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         select=_tokens(args.select),
         ignore=_tokens(args.ignore) or (),
+        verbose=args.verbose,
     )
     from imagelint.findings import Severity
     from imagelint.output.report import render
