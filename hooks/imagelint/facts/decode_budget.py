@@ -13,24 +13,32 @@ from PIL import Image
 
 #: Memory one image's decode may take, above the interpreter; every worker stays within it.
 DECODE_BUDGET = 512 * 2**20
-#: Full-size images alive at once while decoding (the decoded image, its grayscale version, the
-#: mirrored copy for the mirror hash), each with its own row pointers.
-_COPIES = 3
-#: Extra bytes per pixel when transparency is flattened onto white (RGBA copy, background, result).
-_FLATTEN = 12
+#: Bytes per pixel of the reduced image's pipeline: an RGBA copy, flattening onto white (12),
+#: grayscale, its mirror and the statistics thumbnail.
+_REDUCED_PIPELINE = 19
 
 
-def decode_bytes(image: Image.Image) -> int:
-    """Peak bytes the pixel pipeline allocates for ``image`` at its current (drafted) size."""
+def reduction_factor(size: tuple[int, int], smallest: int) -> int:
+    """2, 4 or 8 as the JPEG draft picks it: the largest that keeps both sides at least ``smallest``."""
+    scale = min(size[0] // smallest, size[1] // smallest)
+    return next((factor for factor in (8, 4, 2) if scale >= factor), 1)
+
+
+def decode_bytes(image: Image.Image, smallest: int) -> int:
+    """Peak bytes the pixel pipeline allocates for ``image`` at its current (drafted) size.
+
+    The full-size decode, the conversion to a mode that can be reduced, one pointer per row for
+    each, then the pipeline on the image reduced by ``reduction_factor`` (JPEGs come drafted).
+    """
     width, height = image.size
-    per_pixel = _bytes_per_pixel(image.mode) + _COPIES - 1
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
-        per_pixel += _FLATTEN
-    return width * height * per_pixel + height * 8 * (_COPIES + 1)
+    per_pixel = _bytes_per_pixel(image.mode) + _conversion_bytes(image)
+    factor = 1 if image.format in ("JPEG", "MPO") else reduction_factor(image.size, smallest)
+    reduced = (width // factor + 1) * (height // factor + 1)
+    return width * height * per_pixel + reduced * _REDUCED_PIPELINE + height * 8 * 2 + (height // factor) * 8 * 4
 
 
-def within_budget(image: Image.Image) -> bool:
-    return decode_bytes(image) <= DECODE_BUDGET
+def within_budget(image: Image.Image, smallest: int) -> bool:
+    return decode_bytes(image, smallest) <= DECODE_BUDGET
 
 
 def _bytes_per_pixel(mode: str) -> int:
@@ -39,6 +47,14 @@ def _bytes_per_pixel(mode: str) -> int:
     if mode.startswith("I;16"):
         return 2
     return 4  # Pillow stores every other mode in 32 bits per pixel
+
+
+def _conversion_bytes(image: Image.Image) -> int:
+    if image.mode in ("P", "PA", "1"):
+        return 4
+    if image.mode.startswith("I;16") or image.mode == "I":
+        return 8  # to 32-bit integers, then scaled
+    return 1 if image.mode == "LAB" else 0
 
 
 def declared_size(data: bytes) -> tuple[str, int, int] | None:

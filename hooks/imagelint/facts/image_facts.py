@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from imagelint.facts.decode_budget import declared_size, within_budget
+from imagelint.facts.decode_budget import declared_size, reduction_factor, within_budget
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -90,7 +90,7 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
         return header
     if image.format in ("JPEG", "MPO"):
         image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
-    if not within_budget(image):
+    if not within_budget(image, DRAFT_SIZE):
         return header  # not decoded: the rules report it beside the pixel limit
     try:
         gray = reduced_gray(image, data)
@@ -105,7 +105,11 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
 
     The JPEG draft still walks the whole entropy-coded stream, so truncation raises here as it
     would on a full decode. PNG chunks after the pixel data are only CRC-checked by verify().
+    Other formats decode in full and are then reduced by the factor the JPEG draft would use,
+    so the rest of the pipeline costs the same for every format (and a 100-megapixel PNG
+    needs memory for one decode, not five).
     """
+    drafted = image.format in ("JPEG", "MPO")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if image.format in ("JPEG", "MPO"):
@@ -114,7 +118,12 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
         if image.format == "PNG":
             Image.open(io.BytesIO(data)).verify()
     image = _eight_bit(image)
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("P", "PA", "1"):  # palette indices cannot be averaged
+        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "L")
+    factor = 1 if drafted else reduction_factor(image.size, DRAFT_SIZE)
+    if factor > 1:
+        image = image.reduce(factor)
+    if image.mode in ("RGBA", "LA"):
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         background.alpha_composite(image.convert("RGBA"))
         image = background
@@ -143,7 +152,7 @@ def _check_other_frames(image: Image.Image, data: bytes) -> None:
             other = Image.open(io.BytesIO(data))
             other.seek(frame)
             other.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
-            if not within_budget(other):
+            if not within_budget(other, DRAFT_SIZE):
                 raise ValueError(f"picture {frame + 1} is too large to decode")
             try:
                 other.load()
