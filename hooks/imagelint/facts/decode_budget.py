@@ -13,9 +13,11 @@ from PIL import Image
 
 #: Memory one image's decode may take, above the interpreter; every worker stays within it.
 DECODE_BUDGET = 512 * 2**20
-#: Bytes per pixel of the reduced image's pipeline: an RGBA copy, flattening onto white (12),
-#: grayscale, its mirror and the statistics thumbnail.
-_REDUCED_PIPELINE = 19
+#: Bytes per pixel at full size besides the decode: the grayscale copy and the alpha channel.
+_FULL_PIPELINE = 2
+#: Bytes per pixel of the reduced image's pipeline: grayscale, alpha, the flattened result,
+#: its mirror and the statistics thumbnail.
+_REDUCED_PIPELINE = 5
 
 
 def reduction_factor(size: tuple[int, int], smallest: int) -> int:
@@ -27,14 +29,14 @@ def reduction_factor(size: tuple[int, int], smallest: int) -> int:
 def decode_bytes(image: Image.Image, smallest: int) -> int:
     """Peak bytes the pixel pipeline allocates for ``image`` at its current (drafted) size.
 
-    The full-size decode, the conversion to a mode that can be reduced, one pointer per row for
-    each, then the pipeline on the image reduced by ``reduction_factor`` (JPEGs come drafted).
+    The full-size decode, the conversions to 8-bit grayscale and alpha, one pointer per row for
+    each, then the pipeline on the images reduced by ``reduction_factor`` (JPEGs come drafted).
     """
     width, height = image.size
-    per_pixel = _bytes_per_pixel(image.mode) + _conversion_bytes(image)
+    per_pixel = _bytes_per_pixel(image.mode) + _conversion_bytes(image) + _FULL_PIPELINE
     factor = 1 if image.format in ("JPEG", "MPO") else reduction_factor(image.size, smallest)
     reduced = (width // factor + 1) * (height // factor + 1)
-    return width * height * per_pixel + reduced * _REDUCED_PIPELINE + height * 8 * 2 + (height // factor) * 8 * 4
+    return width * height * per_pixel + reduced * _REDUCED_PIPELINE + height * 8 * 4 + (height // factor) * 8 * 5
 
 
 def within_budget(image: Image.Image, smallest: int) -> bool:
@@ -50,7 +52,7 @@ def _bytes_per_pixel(mode: str) -> int:
 
 
 def _conversion_bytes(image: Image.Image) -> int:
-    if image.mode in ("P", "PA", "1"):
+    if image.mode == "PA":
         return 4
     if image.mode.startswith("I;16") or image.mode == "I":
         return 8  # to 32-bit integers, then scaled

@@ -118,16 +118,32 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
         if image.format == "PNG":
             Image.open(io.BytesIO(data)).verify()
     image = _eight_bit(image)
-    if image.mode in ("P", "PA", "1"):  # palette indices cannot be averaged
-        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "L")
+    gray, alpha = _gray_and_alpha(image)
     factor = 1 if drafted else reduction_factor(image.size, DRAFT_SIZE)
     if factor > 1:
-        image = image.reduce(factor)
+        gray = gray.reduce(factor)
+        alpha = alpha.reduce(factor) if alpha is not None else None
+    if alpha is not None:  # transparent pixels count as white, as a viewer shows them
+        gray = Image.composite(gray, Image.new("L", gray.size, 255), alpha)
+    return gray
+
+
+def _gray_and_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """8-bit luminance and, for an image with transparency, its alpha, one byte per pixel each
+    (reducing RGBA itself would make a premultiplied copy four times the size)."""
+    if image.mode == "PA":
+        image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA"):
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        background.alpha_composite(image.convert("RGBA"))
-        image = background
-    return image.convert("L")
+        return image.convert("L"), image.getchannel("A")
+    transparency = image.info.get("transparency")
+    if image.mode == "P" and transparency is not None:
+        table = [255] * 256
+        if isinstance(transparency, int) and 0 <= transparency < 256:
+            table[transparency] = 0
+        elif isinstance(transparency, bytes):
+            table[:len(transparency)] = list(transparency[:256])
+        return image.convert("L"), image.point(table, "L")
+    return image.convert("L"), None
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:

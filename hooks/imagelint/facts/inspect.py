@@ -26,7 +26,8 @@ from imagelint.safe_open import read_limit, read_regular_file
 
 #: Below this many images to decode, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 8
-#: Facts are written to the index at least this often (seconds), so an interrupted run keeps them.
+#: Facts are written to the index every this many images or seconds, so an interrupted run keeps them.
+STORE_BATCH = 32
 STORE_INTERVAL = 1.0
 
 
@@ -89,7 +90,7 @@ def inspect_images(
                     new_blobs[ref.blob] = facts.md5
             if facts is not None and facts.was_read:
                 batch.append(facts)
-            if time.monotonic() - stored_at >= STORE_INTERVAL:
+            if len(batch) >= STORE_BATCH or time.monotonic() - stored_at >= STORE_INTERVAL:
                 _store(index, batch, new_blobs)
                 stored_at = time.monotonic()
     finally:
