@@ -190,7 +190,7 @@ def test_malformed_pointer_and_manifest_are_invalid_inputs(repo: Path) -> None:
     _, resolution = resolve_images(repo, [])
     assert resolution.notes == () and not resolution.complete
     assert [item.path for item in resolution.invalid] == ["other.dvc", "single/a.png.dvc"]
-    assert resolution.invalid[0].reason.startswith("the manifest abcdef0123456789abcdef0123456789.dir of other is "
+    assert resolution.invalid[0].reason.startswith("the manifest abcdef0123456789abcdef0123456789.dir of other: "
                                                    "not valid JSON: ")
     assert resolution.invalid[1].reason == "not valid DVC YAML: did not find expected node content (line 2)"
 

@@ -141,7 +141,8 @@ def lock_outs(pointer: str, text: bytes, dvc_yaml: bytes | None) -> list[Out]:
 
 
 def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """The exception's first clause ("...; use sys.set_int_max_str_digits()" is no advice for a pointer)."""
+    text = " ".join(str(exc).split(";")[0].split()) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "..."
 
 

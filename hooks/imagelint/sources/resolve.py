@@ -214,7 +214,7 @@ class _GitResolver:
             lock = posixpath.join(posixpath.dirname(pointer), "dvc.lock")
             return check_all or bool({pointer, lock} & (changed_pointers | asked))
 
-        unlisted = {p for p in unlisted if in_scope(p)}
+        unlisted = {p for p in unlisted if in_scope(p)} - {item.path for item in self.invalid}
         invalid = sorted(item for item in set(self.invalid) if in_scope(item.path))
         self.notes += [f"{item.path}: {item.reason} (not part of this change)"
                        for item in sorted(set(self.invalid)) if not in_scope(item.path)]
@@ -323,10 +323,10 @@ class _GitResolver:
                 manifest = self._remote_manifest(out)
         except dvcfiles.ManifestError as exc:
             if new:
-                self.invalid.append(InvalidInput(out.pointer, f"the manifest {out.md5} of {out.path} is {exc}"))
+                self.invalid.append(InvalidInput(out.pointer, f"the manifest {out.md5} of {out.path}: {exc}"))
                 self.complete = False
             else:
-                self.notes.append(f"{out.pointer}: previous manifest {out.md5} of {out.path} is {exc}")
+                self.notes.append(f"{out.pointer}: previous manifest {out.md5} of {out.path}: {exc}")
             return None
         if manifest is None and new:
             self.notes.append(f"{out.pointer}: manifest {out.md5} is not in the DVC cache: "
