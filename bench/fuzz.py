@@ -225,9 +225,16 @@ def replay(args: argparse.Namespace) -> dict[str, dict[str, int]]:
 
 
 def run_atheris(args: argparse.Namespace, extra: list[str]) -> None:
+    """Coverage-guided: imagelint's Python code is instrumented, seeds and ``--corpus`` start the corpus."""
     import atheris
 
-    target = TARGETS[args.target if args.target != "all" else "image"]
+    name = args.target if args.target != "all" else "image"
+    target = TARGETS[name]
+    corpus = args.out / f"corpus-{name}"
+    corpus.mkdir(parents=True, exist_ok=True)
+    seeds = (image_seeds() if name == "image" else dvc_seeds()) + corpus_inputs(args.corpus, name)
+    for data in seeds:
+        (corpus / hashlib.sha1(data).hexdigest()).write_bytes(data)
     base_mb = _peak_bytes() >> 20
 
     def one_input(data: bytes) -> None:
@@ -235,8 +242,8 @@ def run_atheris(args: argparse.Namespace, extra: list[str]) -> None:
             target(data)
 
     flags = [f"-rss_limit_mb={base_mb + (DECODE_BUDGET >> 20)}", f"-timeout={int(args.hang)}",
-             f"-artifact_prefix={args.out}/", *extra]
-    args.out.mkdir(parents=True, exist_ok=True)
+             f"-artifact_prefix={args.out}/", *extra, str(corpus)]
+    atheris.instrument_all()
     atheris.Setup([sys.argv[0], *flags], one_input)
     atheris.Fuzz()
 

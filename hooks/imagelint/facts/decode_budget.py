@@ -13,8 +13,6 @@ from PIL import Image
 
 #: Memory one image's decode may take, above the interpreter; every worker stays within it.
 DECODE_BUDGET = 512 * 2**20
-#: Bytes per pixel at full size besides the decode: the grayscale copy and the alpha channel.
-_FULL_PIPELINE = 2
 #: Bytes per pixel of the reduced image's pipeline: grayscale, alpha, the flattened result,
 #: its mirror and the statistics thumbnail.
 _REDUCED_PIPELINE = 5
@@ -33,7 +31,8 @@ def decode_bytes(image: Image.Image, smallest: int) -> int:
     each, then the pipeline on the images reduced by ``reduction_factor`` (JPEGs come drafted).
     """
     width, height = image.size
-    per_pixel = _bytes_per_pixel(image.mode) + _conversion_bytes(image) + _FULL_PIPELINE
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    per_pixel = _bytes_per_pixel(image.mode) + _conversion_bytes(image) + 1 + transparent  # grayscale, alpha
     factor = 1 if image.format in ("JPEG", "MPO") else reduction_factor(image.size, smallest)
     reduced = (width // factor + 1) * (height // factor + 1)
     return width * height * per_pixel + reduced * _REDUCED_PIPELINE + height * 8 * 4 + (height // factor) * 8 * 5

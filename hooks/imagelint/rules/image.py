@@ -40,8 +40,8 @@ MAX_PIXELS = Rule("IMG004", "max-pixels", E, "More pixels than the limit; decide
 What: reads width and height from the header and refuses to decode images above 'max-pixels'.
 A GIF whose frames grow its canvas counts at the grown size. Images within the limit are also
 refused when their decode would not fit imagelint's memory budget of 512 MiB per image (a
-1 x 100000000 PNG needs 800 MB for its row pointers alone; a non-JPEG colour image above about
-85 megapixels, or a transparent one above about 30, does not fit either; JPEGs decode reduced).
+1 x 100000000 PNG needs 800 MB for its row pointers alone; a transparent colour PNG above about
+89 megapixels or a 16-bit one above about 50 does not fit either; JPEGs decode reduced).
 Why: a decompression bomb (a tiny file declaring 40000 x 40000 pixels) exhausts memory in
 every tool that opens it; very large images are rarely intended training data.
 Options: max-pixels (default 100000000); the memory budget is fixed.
