@@ -7,7 +7,8 @@ every out or manifest entry they return has a valid md5 and a path inside the re
 Two engines. ``mutate`` (the default, pure Python) mutates generated seed files and any
 ``--corpus`` folders; inputs run in batches in a forked child, which reports each input's
 CPU time and its peak memory (``ru_maxrss``, monotonic, so the first input to push it past the
-budget is the one that overran) and is killed after ``--hang`` seconds. ``atheris`` (``pip
+budget is the one that overran) and is killed after ``--hang`` CPU seconds on one input (or
+ten times that in wall-clock time, for an input that blocks). ``atheris`` (``pip
 install atheris``) is coverage-guided, in process; libFuzzer's ``-rss_limit_mb`` and
 ``-timeout`` are set from the same budget. Findings are written to ``--out`` in the
 reproducer format: image bytes, or for DVC inputs a first byte picking the reader (0 ``.dvc``,
@@ -46,6 +47,8 @@ from imagelint.sources.pointer_checks import is_md5, stays_inside  # noqa: E402
 MAX_PIXELS = 100_000_000
 SLOW_SECONDS = 2.0
 BATCH = 40
+#: A child that makes no progress for this many times ``--hang`` in wall-clock time is blocked.
+WALL_LIMIT = 10
 
 
 class ContractError(Exception):
@@ -129,13 +132,17 @@ def run_batch(target: Callable[[bytes], None], inputs: list[bytes], hang: float)
             _run_batch_child(target, inputs[start:], write)
         os.close(write)
         current, last_done, buffer = None, -1, b""
-        deadline = time.monotonic() + hang
+        started_wall, started_cpu = time.monotonic(), _cpu_seconds(pid)
         while True:
-            ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select([read], [], [], 1.0)
             if not ready:
-                os.kill(pid, 9)
-                findings.append((start + (current or 0), "hang", f"no verdict after {hang:g} s"))
-                break
+                spent_cpu, spent_wall = _cpu_seconds(pid) - started_cpu, time.monotonic() - started_wall
+                if spent_cpu > hang or spent_wall > WALL_LIMIT * hang:  # busy, or blocked (a FIFO would be)
+                    os.kill(pid, 9)
+                    findings.append((start + (current or 0), "hang",
+                                     f"no verdict after {spent_cpu:.0f} CPU s ({spent_wall:.0f} s wall)"))
+                    break
+                continue
             chunk = os.read(read, 65536)
             if not chunk:
                 break
@@ -144,7 +151,7 @@ def run_batch(target: Callable[[bytes], None], inputs: list[bytes], hang: float)
             for line in lines:
                 record = json.loads(line)
                 if "start" in record:
-                    current, deadline = record["start"], time.monotonic() + hang
+                    current, started_wall, started_cpu = record["start"], time.monotonic(), _cpu_seconds(pid)
                     continue
                 last_done = record["done"]
                 number = start + last_done
@@ -162,6 +169,15 @@ def run_batch(target: Callable[[bytes], None], inputs: list[bytes], hang: float)
             findings.append((start + current, "crash", f"child ended with status {status}"))
         start += current + 1  # the input after the last one started: past a hang, crash or overrun
     return findings
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a running child, from ``/proc`` (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def save(out: Path, target: str, kind: str, data: bytes, detail: str) -> Path:
@@ -253,8 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("mutate", "atheris"), default="mutate")
     parser.add_argument("--target", choices=("all", "image", "dvc"), default="all")
     parser.add_argument("--minutes", type=float, default=1.0)
-    parser.add_argument("--hang", type=float, default=20.0, help="wall-clock seconds without a verdict that count "
-                        "as a hang (generous: a busy machine slows everything)")
+    parser.add_argument("--hang", type=float, default=10.0, help="CPU seconds on one input that count as a hang "
+                        "(or ten times as many wall-clock seconds, for an input that blocks)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--corpus", type=Path, action="append", default=[], help="extra seed folder (repeatable)")
     parser.add_argument("--replay", type=Path, help="run every file of this folder once and report")

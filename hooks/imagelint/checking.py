@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, Resolution
@@ -13,7 +15,7 @@ from imagelint.errors import UsageError
 from imagelint.findings import Finding
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import Inspection, inspect_images
-from imagelint.rules.duplicates import duplicate_findings
+from imagelint.rules.duplicates import AllPairs, duplicate_findings
 from imagelint.rules.image import image_findings, invalid_pointer_finding, unlisted_finding
 from imagelint.rules.selection import select_findings
 
@@ -38,8 +40,11 @@ def check_images(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
+    scheduler: str | None = None,
     verbose: bool = False,
 ) -> CheckResult:
+    """``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the
+    all-pairs near-duplicate search of a whole-dataset check."""
     from imagelint.sources.resolve import resolve_images
 
     try:
@@ -64,7 +69,8 @@ def check_images(
         from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
-        findings += duplicate_findings(checked, reference, resolution.changed, config)
+        with _all_pairs_search(scheduler) as all_pairs:
+            findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
             findings += _balance_findings(root, dataset, config)
     return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
@@ -87,6 +93,22 @@ def _inspect_from_remote(
         refs = [replace(ref, sources=(str(fetched[ref.md5]),)) for ref in missing if ref.md5 in fetched]
         inspections.update(inspect_images(refs, config, jobs=jobs, index=index))
     return ()
+
+
+@contextmanager
+def _all_pairs_search(scheduler: str | None) -> Iterator[AllPairs | None]:
+    """The cluster's all-pairs search while connected to it, or None for the local one."""
+    if scheduler is None:
+        yield None
+        return
+    from imagelint.facts.cluster import ClusterUnavailable, connect
+    from imagelint.rules.cluster_search import all_pairs_on_cluster
+
+    try:
+        with connect(scheduler) as client:
+            yield partial(all_pairs_on_cluster, client=client)
+    except ClusterUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], config: Config) -> bool:

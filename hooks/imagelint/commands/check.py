@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
     parser.add_argument("--remote", action="store_true", help="read images missing from the DVC cache from "
                         "the DVC remote (needs the imagelint[dvc] extra)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run the all-pairs near-duplicate search of a "
+                        "whole-dataset check on this Dask cluster ('local': a LocalCluster here; needs the "
+                        "imagelint[dask] extra)")
     add_common_options(parser)
     parser.set_defaults(run=run)
 
@@ -63,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         select=_tokens(args.select),
         ignore=_tokens(args.ignore) or (),
+        scheduler=args.scheduler,
         verbose=args.verbose,
     )
     from imagelint.findings import Severity
