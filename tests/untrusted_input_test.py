@@ -129,10 +129,10 @@ def test_names_that_are_not_utf8_or_hold_control_characters_are_printed_escaped(
         text = imagelint(tmp_path, "check", env=env).stdout
         assert b"caf\\xe9.jpg: IMG001 unreadable: empty file (0 bytes)" in text, env
         assert b"red\\x1b[31m.jpg: IMG001" in text and b"\x1b" not in text, env
-        document = json.loads(imagelint(tmp_path, "check", "--format", "json", env=env).stdout)
-        assert sorted(f["path"] for f in document["findings"]) == ["caf\\xe9.jpg", "red\\x1b[31m.jpg"]
-        github = imagelint(tmp_path, "check", "--format", "github", env=env).stdout
-        assert b"::error file=caf\\xe9.jpg,title=IMG001 unreadable::" in github
+    document = json.loads(imagelint(tmp_path, "check", "--format", "json", env={"LC_ALL": "C"}).stdout)
+    assert sorted(f["path"] for f in document["findings"]) == ["caf\\xe9.jpg", "red\\x1b[31m.jpg"]
+    github = imagelint(tmp_path, "check", "--format", "github", env={"PYTHONIOENCODING": "ascii"}).stdout
+    assert b"::error file=caf\\xe9.jpg,title=IMG001 unreadable::" in github and b"\x1b" not in github
 
 
 def _worker_pids(pid: int) -> list[int]:

@@ -58,7 +58,8 @@ def inspect_images(
 ) -> dict[str, Inspection]:
     """Facts for every ref, keyed by path; decodes only content the index has not seen.
 
-    C-level warnings of the decoders (libtiff prints hundreds) are kept off stderr unless ``verbose``.
+    C-level warnings of the decoders (libtiff and others write to the descriptor) stay off stderr
+    unless ``verbose``.
     """
     index = index or FactsIndex(config.resolved_cache_dir())
     readable = [ref for ref in refs if not ref.is_symlink]

@@ -18,9 +18,12 @@ What: decodes the image (a reduced decode that still reads every byte of the com
 and fails on empty files, files that are not images (an HTML page saved as .jpg), truncated
 files and corrupt data (a broken PNG checksum). Pillow's verify() alone passes half-truncated
 JPEGs, so imagelint always decodes; truncated images are never loaded leniently.
+Every picture of an MPO file is checked. Only regular files are read: a FIFO, device, socket
+or directory named like an image, a file under a symlinked folder and a file that cannot be
+read (permission denied) are reported here without waiting or following anything.
 Why: a training job that meets a corrupt file crashes hours in, or silently trains on garbage.
 Options: none.
-Fix: re-export or re-download the original file.
+Fix: re-export or re-download the original file; replace a special file with the image itself.
 """)
 FORMAT = Rule("IMG002", "format", E, "The real format, read from the content, is not in the allowed list.", """
 What: reads the format from the file's content (not its name) and compares it with 'formats'.
