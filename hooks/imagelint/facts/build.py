@@ -19,11 +19,11 @@ from imagelint.config import Config
 from imagelint.facts.bundle import FactsBundle
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import _Job
-from imagelint.safe_open import read_limit
 from imagelint.facts.partition import Partition, inspect_partition, job_key, partitions
 from imagelint.findings import Finding
-from imagelint.rules.image import NOT_IN_CACHE, unlisted_finding
-from imagelint.sources.dataset import ImageRef
+from imagelint.rules.image import NOT_IN_CACHE, invalid_pointer_finding, unlisted_finding
+from imagelint.safe_open import read_limit
+from imagelint.sources.dataset import ImageRef, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class BuildPlan:
     notes: tuple[str, ...] = ()
     #: Pointers whose manifest is nowhere: their images cannot even be listed.
     unlisted: tuple[str, ...] = ()
+    #: Pointers or manifests refused as malformed (IMG902).
+    invalid: tuple[InvalidInput, ...] = ()
 
     @property
     def jobs(self) -> int:
@@ -88,7 +90,7 @@ def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool
         parts += partitions(list(remote_jobs.values()), partition_size, object_paths.filesystem)  # type: ignore[union-attr]
     return BuildPlan(root, len(refs), len(refs) - len(pending), tuple(parts),
                      {key: tuple(paths) for key, paths in paths_by_key.items()}, frozenset(remote_jobs),
-                     resolution.notes, resolution.unlisted)
+                     resolution.notes, resolution.unlisted, resolution.invalid)
 
 
 def run_build(plan: BuildPlan, index: FactsIndex, *, scheduler: str | None = None, jobs: int | None = None,
@@ -165,8 +167,9 @@ def _progress(total: int) -> Any:
 
 def missing_findings(result: BuildResult) -> list[Finding]:
     """IMG901 on every image whose bytes no worker could read, saying where they were looked for,
-    and on every pointer whose images could not even be listed."""
+    on every pointer whose images could not even be listed, and IMG902 on malformed pointers."""
     findings = [unlisted_finding(pointer) for pointer in result.plan.unlisted]
+    findings += [invalid_pointer_finding(item.path, item.reason) for item in result.plan.invalid]
     for path, key in result.missing:
         if key in result.plan.remote_keys:
             message = (f"object {key} is not on the DVC remote, so its facts cannot be built: "
