@@ -69,12 +69,14 @@ def run(args: argparse.Namespace) -> int:
         select=_tokens(args.select),
         ignore=_tokens(args.ignore) or (),
         scheduler=args.scheduler,
+        verbose=args.verbose,
     )
     from imagelint.findings import Severity
+    from imagelint.output.escape import printable
     from imagelint.output.report import render
 
     for note in result.notes:
-        print(f"imagelint: warning: {note}", file=sys.stderr)
+        print(f"imagelint: warning: {printable(note)}", file=sys.stderr)
     sys.stdout.write(render(result.findings, result.checked, args.output_format))
     failed = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if failed and not args.exit_zero else 0

@@ -2,7 +2,7 @@
 
 Camera make and model are a shortcut factor (all of one class from one camera teaches the
 camera); the orientation tag is what loaders that ignore EXIF get wrong. Both are read from
-the header Pillow parsed at open, so they cost no decode. Text from EXIF is untrusted: it is
+the header Pillow parsed at open, so they cost no decode (and never start one). Text from EXIF is untrusted: it is
 cut to printable ASCII and ``MAX_TEXT`` characters.
 """
 from __future__ import annotations
@@ -35,7 +35,10 @@ class ExifFacts:
 
 def read_exif(image: Image.Image) -> ExifFacts:
     """Camera and orientation, None where absent or unreadable (a broken EXIF block is not a
-    broken image)."""
+    broken image). Only EXIF the header holds: Pillow's PNG reader would decode the whole image
+    to look for an eXIf chunk after the pixels, before imagelint's memory budget is checked."""
+    if "exif" not in image.info and image.format != "TIFF":
+        return ExifFacts()
     try:
         exif = image.getexif()
         make, model, orientation = exif.get(MAKE), exif.get(MODEL), exif.get(ORIENTATION)
