@@ -13,6 +13,7 @@ from imagelint.errors import UsageError
 from imagelint.findings import Finding
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import Inspection, inspect_images
+from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import duplicate_findings
 from imagelint.rules.image import image_findings, unlisted_finding
 from imagelint.rules.selection import select_findings
@@ -57,13 +58,18 @@ def check_images(
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
-    if checked and resolution.complete:
+    if checked:
         from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
         findings += duplicate_findings(checked, reference, resolution.changed, config)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
-            findings += _balance_findings(root, dataset, config)
+            must_be_complete = check_all or rev_range is not None or use_remote
+            unlisted_elsewhere = len(set(resolution.unlisted_anywhere) - set(resolution.unlisted))
+            gap = not_compared_finding(reference.missing, unlisted_elsewhere, must_be_complete=must_be_complete)
+            findings += [gap] if gap else []
+            if resolution.complete:
+                findings += _balance_findings(root, dataset, config)
     return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
 
 

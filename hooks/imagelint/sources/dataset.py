@@ -47,6 +47,8 @@ class Resolution:
     is attributed to the same one of them however pre-commit splits its file list.
     ``unlisted`` names the pointers within the run's scope whose manifest is nowhere on this
     machine: their images cannot even be listed, which the run must report, not skip.
+    ``unlisted_anywhere`` names every such pointer of the dataset, in scope or not: duplicate
+    search without their images is incomplete.
     """
 
     targets: tuple[ImageRef, ...]
@@ -55,3 +57,4 @@ class Resolution:
     complete: bool = True
     changed: frozenset[str] = frozenset()
     unlisted: tuple[str, ...] = ()
+    unlisted_anywhere: tuple[str, ...] = ()

@@ -18,8 +18,9 @@ Inside git, the *state* is the index (``GIT_INDEX_FILE`` honoured) or ``rev_rang
   dataset images under it and the image files on disk under it. Otherwise the changed set.
 
 A manifest is read from the cache (DVC 3, then legacy layout), else rebuilt from the workspace
-when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote``. A
-missing base manifest makes every image of the new one count as changed; a missing state
+when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote`` (a
+base manifest of a range check, always). A missing base manifest makes every image of the new
+one count as changed; a missing state
 manifest leaves the dataset incomplete. Either gives a note; so does a malformed pointer or
 manifest. A bad revision raises ValueError.
 """
@@ -48,7 +49,8 @@ def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
         root = Path(os.path.abspath(cwd))
         return root, _outside_git(root, paths, check_all)
     with _gc_paused():
-        return root, _GitResolver(root, use_remote).resolve(Path(cwd), paths, check_all, rev_range)
+        resolver = _GitResolver(root, use_remote, range_check=rev_range is not None)
+        return root, resolver.resolve(Path(cwd), paths, check_all, rev_range)
 
 
 @contextmanager
@@ -127,9 +129,12 @@ def _disk_ref(root: Path, path: str, link: bool) -> ImageRef:
 class _GitResolver:
     """One resolution inside a git work tree; collects notes as it goes."""
 
-    def __init__(self, root: Path, use_remote: bool) -> None:
+    def __init__(self, root: Path, use_remote: bool, range_check: bool = False) -> None:
         self.root = root
         self.use_remote = use_remote
+        #: A range check (CI, pre-push) reads a missing *base* manifest from the remote even unasked:
+        #: one small object instead of treating every image it lists as new.
+        self.range_check = range_check
         self.notes: list[str] = []
         self.complete = True
         self._dvc_roots: dict[str, Path] = {}
@@ -205,9 +210,9 @@ class _GitResolver:
                         for path in sorted(selected))
         dataset = tuple(refs[path] for path in sorted(refs))
         asked = {_relative(cwd, self.root, given) for given in paths}
-        unlisted = {p for p in unlisted if check_all or p in changed_pointers or p in asked}
+        in_scope = {p for p in unlisted if check_all or p in changed_pointers or p in asked}
         return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
-                          tuple(sorted(unlisted)))
+                          tuple(sorted(in_scope)), tuple(sorted(unlisted)))
 
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so it only joins strings."""
@@ -303,7 +308,7 @@ class _GitResolver:
             manifest = dvcfiles.read_cached_manifest(self._cache(out.pointer), out.md5)
             if manifest is None and new:
                 manifest = self._workspace_manifest(out)
-            if manifest is None and self.use_remote:
+            if manifest is None and (self.use_remote or (self.range_check and not new)):
                 manifest = self._remote_manifest(out)
         except dvcfiles.ManifestError as exc:
             self.notes.append(f"{out.pointer}: manifest {out.md5} of {out.path} is {exc}")
