@@ -23,7 +23,9 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 DRAFT_SIZE = 64
 #: Largest side of the thumbnail the pixel statistics are measured on.
 STATS_SIDE = 128
-#: Bumped whenever a change here changes any stored value, so cached facts are recomputed.
+#: Bumped whenever a change here, or a library upgrade measured to matter (bench/LIBRARIES.md),
+#: changes stored values, so cached and shared facts are recomputed. Facts are valid for
+#: (content md5, FACTS_VERSION): nothing else, so they can travel between machines.
 FACTS_VERSION = 1
 
 
