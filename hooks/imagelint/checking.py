@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -12,7 +11,7 @@ from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.inspect import Inspection, inspect_images
+from imagelint.facts.inspect import inspect_images
 from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import duplicate_findings
 from imagelint.rules.image import image_findings, unlisted_finding
@@ -25,6 +24,8 @@ class CheckResult:
     checked: int
     notes: tuple[str, ...]
     decoded: int
+    #: What was read from elsewhere (facts snapshots, image objects), one line each, for the user.
+    transfers: tuple[str, ...] = ()
 
 
 def check_images(
@@ -40,21 +41,35 @@ def check_images(
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
 ) -> CheckResult:
+    from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
+    index = index or FactsIndex(config.resolved_cache_dir())
+    pull_notes: tuple[str, ...] = ()
+    transfers: tuple[str, ...] = ()
+    if use_remote:
+        pull_notes, transfers = _pull_facts(cwd, config, index, rev_range)
     try:
-        root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
+        root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote,
+                                          pulled=pulled_manifests(config.resolved_cache_dir()))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
     if not targets and not resolution.unlisted:  # the common commit that touches no image
-        return CheckResult([], 0, resolution.notes, 0)
+        return CheckResult([], 0, pull_notes + resolution.notes, 0, transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    index = index or FactsIndex(config.resolved_cache_dir())
     inspections = inspect_images(targets, config, jobs=jobs, index=index)
-    notes = resolution.notes
+    notes = pull_notes + resolution.notes
     if use_remote:
-        notes += _inspect_from_remote(root, inspections, config, jobs, index)
+        from imagelint.facts.remote_bytes import inspect_from_remote
+
+        missing = [item.ref for item in inspections.values() if item.facts is None]
+        fetched = inspect_from_remote(root, missing, config, jobs, index)
+        inspections.update(fetched.inspections)
+        notes += (fetched.problem,) if fetched.problem else ()
+        if fetched.inspections:
+            transfers += (f"read {len(fetched.inspections)} image(s) ({fetched.bytes_read / 1e6:.1f} MB) "
+                          "from the DVC remote",)
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
@@ -70,26 +85,28 @@ def check_images(
             findings += [gap] if gap else []
             if resolution.complete:
                 findings += _balance_findings(root, dataset, config)
-    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
+    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded,
+                       transfers)
 
 
-def _inspect_from_remote(
-    root: Path, inspections: dict[str, Inspection], config: Config, jobs: int | None, index: FactsIndex
-) -> tuple[str, ...]:
-    """Fill in images missing locally from the DVC remote, fetched into a temporary folder."""
-    from imagelint.sources import dvc_remote
+def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
+                rev_range: tuple[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--remote`` first fetches the facts snapshots of the dataset on both sides of the change, so
+    that only images no snapshot describes need their bytes read. Returns (warnings, what moved)."""
+    from imagelint.facts.sharing import describe, pull_from_remote
+    from imagelint.sources import gitfiles
 
-    missing = [item.ref for item in inspections.values() if item.facts is None and item.ref.md5 and not item.ref.is_symlink]
-    if not missing:
-        return ()
-    with tempfile.TemporaryDirectory(prefix="imagelint-remote-") as folder:
-        try:
-            fetched = dvc_remote.fetch_remote_objects(root, {ref.md5 for ref in missing if ref.md5}, Path(folder))
-        except dvc_remote.RemoteUnavailable as exc:
-            return (str(exc),)
-        refs = [replace(ref, sources=(str(fetched[ref.md5]),)) for ref in missing if ref.md5 in fetched]
-        inspections.update(inspect_images(refs, config, jobs=jobs, index=index))
-    return ()
+    root = gitfiles.repo_root(cwd)
+    if root is None:
+        return (), ()
+    revs: list[str | None] = list(rev_range) if rev_range else ["HEAD", None]
+    if not rev_range and gitfiles.head_tree(root) == gitfiles.EMPTY_TREE:
+        revs = [None]
+    try:
+        transfer = pull_from_remote(root, revs, config, index)
+    except gitfiles.GitError:
+        return (), ()
+    return transfer.notes, (describe(transfer, "pulled", "from the DVC remote"),)
 
 
 def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], config: Config) -> bool:

@@ -17,7 +17,8 @@ Inside git, the *state* is the index (``GIT_INDEX_FILE`` honoured) or ``rev_rang
   changed images, an unchanged one all its images; an image gives itself; a directory gives the
   dataset images under it and the image files on disk under it. Otherwise the changed set.
 
-A manifest is read from the cache (DVC 3, then legacy layout), else rebuilt from the workspace
+A manifest is read from the cache (DVC 3, then legacy layout), else from the manifests that
+came with pulled facts snapshots, else rebuilt from the workspace
 when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote`` (a
 base manifest of a range check, always). A missing base manifest makes every image of the new
 one count as changed; a missing state
@@ -42,14 +43,18 @@ _LFS_POINTER_MAX = 1024
 
 
 def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
-                   rev_range: tuple[str, str] | None = None, use_remote: bool = False) -> tuple[Path, Resolution]:
-    """Returns (root, resolution). root = git top-level, or cwd outside git. All ImageRef.path are relative to root, POSIX."""
+                   rev_range: tuple[str, str] | None = None, use_remote: bool = False,
+                   pulled: Path | None = None) -> tuple[Path, Resolution]:
+    """Returns (root, resolution). root = git top-level, or cwd outside git. All ImageRef.path are relative to root, POSIX.
+
+    ``pulled`` is a folder of manifests that came with facts snapshots (``sources.outs.pulled_manifests``).
+    """
     root = gitfiles.repo_root(Path(cwd))
     if root is None:
         root = Path(os.path.abspath(cwd))
         return root, _outside_git(root, paths, check_all)
     with _gc_paused():
-        resolver = _GitResolver(root, use_remote, range_check=rev_range is not None)
+        resolver = _GitResolver(root, use_remote, range_check=rev_range is not None, pulled=pulled)
         return root, resolver.resolve(Path(cwd), paths, check_all, rev_range)
 
 
@@ -129,8 +134,9 @@ def _disk_ref(root: Path, path: str, link: bool) -> ImageRef:
 class _GitResolver:
     """One resolution inside a git work tree; collects notes as it goes."""
 
-    def __init__(self, root: Path, use_remote: bool, range_check: bool = False) -> None:
+    def __init__(self, root: Path, use_remote: bool, range_check: bool = False, pulled: Path | None = None) -> None:
         self.root = root
+        self.pulled = pulled
         self.use_remote = use_remote
         #: A range check (CI, pre-push) reads a missing *base* manifest from the remote even unasked:
         #: one small object instead of treating every image it lists as new.
@@ -306,6 +312,8 @@ class _GitResolver:
         """Cache, then (state side) the workspace, then (opt-in) the remote; notes say what failed."""
         try:
             manifest = dvcfiles.read_cached_manifest(self._cache(out.pointer), out.md5)
+            if manifest is None and self.pulled is not None:
+                manifest = dvcfiles.read_cached_manifest(self.pulled, out.md5)
             if manifest is None and new:
                 manifest = self._workspace_manifest(out)
             if manifest is None and (self.use_remote or (self.range_check and not new)):
