@@ -149,3 +149,18 @@ def test_push_refuses_an_incomplete_snapshot(dataset: Path, tmp_path: Path) -> N
     assert pushed.returncode == 1
     assert "data.dvc: 5 image(s) of data have no facts and no bytes here" in pushed.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_stats_check_on_a_fresh_runner_needs_only_the_facts(dataset: Path, tmp_path: Path) -> None:
+    subprocess.run([*IMAGELINT, "stats", "--stage"], cwd=dataset, check=True, capture_output=True)
+    git(dataset, "commit", "-qm", "stats", "--no-verify")
+    dvc(dataset, "push", "-q")
+    assert imagelint(dataset, "facts", "push", cache=tmp_path / "main").returncode == 0
+    clone = tmp_path / "stats-runner"
+    git(tmp_path, "clone", "-q", str(dataset), str(clone))
+    cache = tmp_path / "stats-cache"
+    assert imagelint(clone, "stats", "--check", cache=cache).returncode == 1  # no manifest, no facts
+    assert imagelint(clone, "facts", "pull", cache=cache).returncode == 0
+    checked = imagelint(clone, "stats", "--check", cache=cache)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+    assert not (clone / ".dvc" / "cache").exists() or files_under(clone / ".dvc" / "cache") == []

@@ -38,13 +38,15 @@ def verify_committed(root: Path, config: Config, rev: str, committed: Mapping[st
     Only folder labels can be recounted this way (label files are read from the workspace,
     not the revision); for other label sources the file is taken as it is.
     """
+    from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
     from imagelint.stats.document import folder_class_counts
 
     if config.labels != "folders":
         return Verdict(True)
     try:
-        _, resolution = resolve_images(root, [], rev_range=(rev, rev))
+        _, resolution = resolve_images(root, [], rev_range=(rev, rev),
+                                       pulled=pulled_manifests(config.resolved_cache_dir()))
     except ValueError as exc:
         return Verdict(None, problem=str(exc))
     if not resolution.complete:
