@@ -164,3 +164,26 @@ def test_stats_check_on_a_fresh_runner_needs_only_the_facts(dataset: Path, tmp_p
     checked = imagelint(clone, "stats", "--check", cache=cache)
     assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
     assert not (clone / ".dvc" / "cache").exists() or files_under(clone / ".dvc" / "cache") == []
+
+
+def test_after_the_merge_a_fresh_runner_pushes_the_new_snapshot_from_the_old_one_and_the_new_image(
+        pull_request: tuple[Path, Path], tmp_path: Path) -> None:
+    origin, remote = pull_request
+    runner = fresh_clone(origin, remote, tmp_path / "main-ci")
+    cache = tmp_path / "main-ci-cache"
+    pushed = imagelint(runner, "facts", "push", "pr", cache=cache)
+    assert pushed.returncode == 0, pushed.stderr
+    assert pushed.stdout.startswith("pushed 1 facts snapshot(s) (7 images, ")
+    assert FactsIndex(cache)._db.execute("SELECT count(*) FROM facts").fetchone()[0] == 7  # 6 pulled, 1 decoded
+    assert len(list((remote / "imagelint").rglob("*.npz"))) == 2
+
+
+def test_stats_check_after_check_remote_on_the_same_runner(pull_request: tuple[Path, Path], tmp_path: Path) -> None:
+    origin, remote = pull_request
+    runner = fresh_clone(origin, remote, tmp_path / "pr-ci")
+    git(runner, "checkout", "-q", "pr")  # as CI checks out the pull request
+    cache = tmp_path / "pr-ci-cache"
+    assert imagelint(runner, "check", "--rev", "main..pr", "--remote", cache=cache).returncode == 1
+    stats = imagelint(runner, "stats", "--stdout", cache=cache)
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["totals"]["images"] == 7

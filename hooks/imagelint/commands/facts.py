@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from imagelint.facts.index import FactsIndex
     from imagelint.facts.sharing import FolderArea, Transfer
     from imagelint.sources.dataset import ImageRef
+    from imagelint.sources.outs import DirOut
 
 DESCRIPTION = """\
 Share what imagelint knows about the dataset's images (hashes, dimensions, quality signals)
@@ -88,13 +89,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _push(root: Path, revisions: list[str], config: Config, index: FactsIndex, folder: FolderArea | None,
           jobs: int | None) -> Transfer:
-    """Push to ``folder``, or to each DVC repository's remote (reading images it lacks from there)."""
+    """Push to ``folder``, or to each DVC repository's remote. The parents' snapshots are pulled
+    first, so that only images new since then are decoded (their bytes read from the remote)."""
     from imagelint.facts.remote_bytes import inspect_from_remote
-    from imagelint.facts.sharing import outs_of, push_snapshots, Transfer
+    from imagelint.facts.sharing import Transfer, fetch_manifests, outs_of, pull_snapshots, push_snapshots
     from imagelint.sources import dvc_remote
 
     outs, notes = outs_of(root, revisions)
+    parents = _parent_outs(root, revisions)
     if folder is not None:
+        pull_snapshots(parents, config, index, folder)
         done = push_snapshots(outs, config, index, folder, jobs)
         return Transfer(done.snapshots, done.images, done.bytes, done.unavailable, notes + done.notes)
     moved = images = size = 0
@@ -108,6 +112,8 @@ def _push(root: Path, revisions: list[str], config: Config, index: FactsIndex, f
 
         try:
             with dvc_remote.remote_area(dvc_root) as area:
+                pull_snapshots([out for out in parents if out.dvc_root == dvc_root], config, index, area)
+                fetch_manifests(group, config)
                 done = push_snapshots(group, config, index, area, jobs, from_remote)
         except dvc_remote.RemoteUnavailable as exc:
             raise UsageError(str(exc)) from None
@@ -115,3 +121,17 @@ def _push(root: Path, revisions: list[str], config: Config, index: FactsIndex, f
         unavailable += done.unavailable
         notes += done.notes
     return Transfer(moved, images, size, tuple(unavailable), notes)
+
+
+def _parent_outs(root: Path, revisions: list[str]) -> list[DirOut]:
+    """The directory outs of each revision's first parent (none for a root commit)."""
+    from imagelint.facts.sharing import outs_of
+    from imagelint.sources import gitfiles
+
+    found: list[DirOut] = []
+    for rev in revisions:
+        try:
+            found += outs_of(root, [f"{rev}^"])[0]
+        except gitfiles.GitError:
+            continue
+    return found

@@ -13,12 +13,11 @@ snapshot: an image with no facts and no bytes is counted and named, never left o
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
+from imagelint.atomic import write_bytes_atomic
 from imagelint.config import Config
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import FactsIndex
@@ -56,11 +55,7 @@ class FolderArea:
         path = self.folder / key
         if path.exists():
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
+        write_bytes_atomic(path, data)
         return True
 
 
@@ -152,6 +147,20 @@ def push_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, ta
         if target.write(key, data):
             moved, images, size = moved + 1, images + len(facts), size + len(data)
     return Transfer(moved, images, size, tuple(unavailable), tuple(notes))
+
+
+def fetch_manifests(outs: Sequence[DirOut], config: Config) -> None:
+    """Copy the manifests of ``outs`` that are nowhere here from the DVC remote (checked against their names)."""
+    import hashlib
+
+    from imagelint.sources import dvc_remote
+
+    for out in _unique(outs):
+        if _manifest_entries(out, config) is not None:
+            continue
+        data = dvc_remote.read_remote_object(out.dvc_root, out.manifest)
+        if data is not None and hashlib.md5(data).hexdigest() + ".dir" == out.manifest:
+            FolderArea(manifest_folder(config)).write(f"files/md5/{out.manifest[:2]}/{out.manifest[2:]}", data)
 
 
 def _unique(outs: Iterable[DirOut]) -> list[DirOut]:

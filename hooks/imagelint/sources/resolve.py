@@ -28,12 +28,14 @@ manifest. A bad revision raises ValueError.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import posixpath
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from imagelint.atomic import write_bytes_atomic
 from imagelint.sources import dvcfiles, gitfiles
 from imagelint.sources.dataset import ImageRef, Resolution, is_image_path
 
@@ -350,7 +352,14 @@ class _GitResolver:
             self._remote_failed = True
             self.notes.append(str(exc))
             return None
-        return None if data is None else dvcfiles.parse_manifest(data)
+        if data is None:
+            return None
+        if self.pulled is not None and hashlib.md5(data).hexdigest() + ".dir" == out.md5:
+            try:  # kept for the next run (stats --check after check --remote on a CI runner)
+                write_bytes_atomic(self.pulled / "files" / "md5" / out.md5[:2] / out.md5[2:], data)
+            except OSError:
+                pass
+        return dvcfiles.parse_manifest(data)
 
     def _dvc_root(self, pointer: str) -> Path:
         """The folder holding the ``.dvc/`` directory nearest above ``pointer`` (``dvc init --subdir``)."""
