@@ -20,6 +20,7 @@ import argparse
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -53,9 +54,17 @@ def twelve_megapixel_jpegs(root: Path, count: int, work: Path) -> list[Path]:
     return made
 
 
+#: CPU seconds (user + system) of the last ``run``, its waited-for descendants included: on a
+#: shared machine wall time also counts waiting for other people's work.
+LAST_CPU = [0.0]
+
+
 def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(list(cmd), cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return time.perf_counter() - start, result
 
 
@@ -105,6 +114,7 @@ def measure_size(args: argparse.Namespace, size: int, small, new: list[Path], wo
     env = {"IMAGELINT_CACHE_DIR": str(facts_cache), "DVC_SITE_CACHE_DIR": str(top / "site-a")}
     check_s, checked = run([str(BIN / "imagelint"), "check", "--rev", "main..pr", "--remote", "--format", "json"],
                            facts_runner, env)
+    check_cpu = LAST_CPU[0]
     summary = json.loads(checked.stdout)["summary"]
     assert summary["checked"] == len(new), checked.stderr
     facts_decoded = index_rows(facts_cache) - size
@@ -114,13 +124,16 @@ def measure_size(args: argparse.Namespace, size: int, small, new: list[Path], wo
     env = {"IMAGELINT_CACHE_DIR": str(pull_cache), "DVC_SITE_CACHE_DIR": str(top / "site-b")}
     pull_s, pulled = run([str(BIN / "dvc"), "pull", "-q"], pull_runner, env)
     assert pulled.returncode == 0, pulled.stderr
+    pull_cpu = LAST_CPU[0]
     pulled_bytes = folder_bytes(pull_runner / ".dvc" / "cache")
     pull_check_s, pull_checked = run([str(BIN / "imagelint"), "check", "--rev", "main..pr", "--format", "json"],
                                      pull_runner, env)
     assert json.loads(pull_checked.stdout)["summary"]["checked"] == len(new), pull_checked.stderr
+    pull_check_cpu = LAST_CPU[0]
     result = {
         "size": size, "facts_push_s": push_s, "snapshot_bytes": snapshot_bytes,
-        "facts_check_s": check_s, "facts_read_bytes": snapshot_bytes + new_bytes + head_manifest,
+        "facts_check_s": check_s, "facts_check_cpu": check_cpu, "pull_cpu": pull_cpu,
+        "pull_check_cpu": pull_check_cpu, "load": os.getloadavg()[0], "facts_read_bytes": snapshot_bytes + new_bytes + head_manifest,
         "facts_decoded": facts_decoded, "facts_stderr": checked.stderr.strip().splitlines(),
         "pull_s": pull_s, "pull_bytes": pulled_bytes, "pull_check_s": pull_check_s,
         "pull_decoded": index_rows(pull_cache), "new_bytes": new_bytes, "findings": summary,
@@ -131,14 +144,16 @@ def measure_size(args: argparse.Namespace, size: int, small, new: list[Path], wo
 
 
 def report(results: list[dict[str, object]]) -> str:
-    lines = ["| dataset images | route | wall s | read from the remote | images decoded |", "|---:|---|---:|---:|---:|"]
+    lines = ["| dataset images | route | wall s | CPU s | read from the remote | images decoded | load average |",
+             "|---:|---|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(f"| {r['size']:,} | facts: `check --rev main..pr --remote` | {r['facts_check_s']:.1f} | "
+                     f"{r['facts_check_cpu']:.1f} | "
                      f"{r['facts_read_bytes'] / 1e6:.1f} MB (snapshot {r['snapshot_bytes'] / 1e6:.2f} MB, "
-                     f"10 new images {r['new_bytes'] / 1e6:.1f} MB) | {r['facts_decoded']} |")
+                     f"10 new images {r['new_bytes'] / 1e6:.1f} MB) | {r['facts_decoded']} | {r['load']:.1f} |")
         lines.append(f"| {r['size']:,} | `dvc pull` + `check --rev main..pr` | {r['pull_s'] + r['pull_check_s']:.1f} "
-                     f"({r['pull_s']:.1f} + {r['pull_check_s']:.1f}) | {r['pull_bytes'] / 1e6:.1f} MB | "
-                     f"{r['pull_decoded']} |")
+                     f"({r['pull_s']:.1f} + {r['pull_check_s']:.1f}) | {r['pull_cpu'] + r['pull_check_cpu']:.1f} | "
+                     f"{r['pull_bytes'] / 1e6:.1f} MB | {r['pull_decoded']} | {r['load']:.1f} |")
     lines += ["", "| dataset images | `facts push` on main (once, cold index) s | snapshot bytes/image |", "|---:|---:|---:|"]
     for r in results:
         lines.append(f"| {r['size']:,} | {r['facts_push_s']:.1f} | {r['snapshot_bytes'] / r['size']:.0f} |")

@@ -30,6 +30,8 @@ from imagelint.sources.outs import DirOut, pulled_manifests
 class Area(Protocol):
     """Somewhere snapshots are kept: a folder, or imagelint's folder on the DVC remote."""
 
+    def has(self, key: str) -> bool: ...
+
     def read(self, key: str) -> bytes | None: ...
 
     def write(self, key: str, data: bytes) -> bool: ...
@@ -44,6 +46,9 @@ class FolderArea:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+
+    def has(self, key: str) -> bool:
+        return (self.folder / key).is_file()
 
     def read(self, key: str) -> bytes | None:
         try:
@@ -129,6 +134,8 @@ def push_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, ta
     unavailable, notes = [], []
     for out in _unique(outs):
         key = snapshot_key(out.manifest)
+        if target.has(key):  # immutable: there is nothing to add, and nothing to decode
+            continue
         entries = _manifest_entries(out, config)
         if entries is None:
             unavailable.append(out.manifest)

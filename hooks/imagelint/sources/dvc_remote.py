@@ -47,6 +47,9 @@ class RemoteArea:
     def _path(self, key: str) -> str:
         return self._fs.join(self._root, AREA, *key.split("/"))  # type: ignore[attr-defined]
 
+    def has(self, key: str) -> bool:
+        return bool(self._fs.exists(self._path(key)))  # type: ignore[attr-defined]
+
     def read(self, key: str) -> bytes | None:
         path = self._path(key)
         if not self._fs.exists(path):  # type: ignore[attr-defined]
