@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, Resolution
@@ -13,7 +15,7 @@ from imagelint.findings import Finding
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import inspect_images
 from imagelint.rules.coverage import not_compared_finding
-from imagelint.rules.duplicates import duplicate_findings
+from imagelint.rules.duplicates import AllPairs, duplicate_findings
 from imagelint.rules.image import image_findings, unlisted_finding
 from imagelint.rules.selection import select_findings
 
@@ -40,7 +42,10 @@ def check_images(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
+    scheduler: str | None = None,
 ) -> CheckResult:
+    """``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the
+    all-pairs near-duplicate search of a whole-dataset check."""
     from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
@@ -77,7 +82,8 @@ def check_images(
         from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
-        findings += duplicate_findings(checked, reference, resolution.changed, config)
+        with _all_pairs_search(scheduler) as all_pairs:
+            findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
             must_be_complete = check_all or rev_range is not None or use_remote
             unlisted_elsewhere = len(set(resolution.unlisted_anywhere) - set(resolution.unlisted))
@@ -107,6 +113,22 @@ def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
     except gitfiles.GitError:
         return (), ()
     return transfer.notes, (describe(transfer, "pulled", "from the DVC remote"),)
+
+
+@contextmanager
+def _all_pairs_search(scheduler: str | None) -> Iterator[AllPairs | None]:
+    """The cluster's all-pairs search while connected to it, or None for the local one."""
+    if scheduler is None:
+        yield None
+        return
+    from imagelint.facts.cluster import ClusterUnavailable, connect
+    from imagelint.rules.cluster_search import all_pairs_on_cluster
+
+    try:
+        with connect(scheduler) as client:
+            yield partial(all_pairs_on_cluster, client=client)
+    except ClusterUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], config: Config) -> bool:

@@ -46,6 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--remote", action="store_true", help="fetch the dataset's facts snapshots from the DVC "
                         "remote first, then read the images no snapshot describes and the cache lacks from the "
                         "remote (needs the imagelint[dvc] extra)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run the all-pairs near-duplicate search of a "
+                        "whole-dataset check on this Dask cluster ('local': a LocalCluster here; needs the "
+                        "imagelint[dask] extra)")
     add_common_options(parser)
     parser.set_defaults(run=run)
 
@@ -64,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         select=_tokens(args.select),
         ignore=_tokens(args.ignore) or (),
+        scheduler=args.scheduler,
     )
     from imagelint.findings import Severity
     from imagelint.output.report import render

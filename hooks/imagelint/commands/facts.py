@@ -1,8 +1,15 @@
-"""``imagelint facts push`` / ``imagelint facts pull``: share the dataset's facts through the DVC remote."""
+"""``imagelint facts``: the facts of the dataset, built once for every image and shared.
+
+``facts build`` is what a team runs when it adopts imagelint on an existing dataset: it decodes
+every image the index does not know yet, on this machine's process pool or on a Dask cluster,
+so that the commits after it decode only what they add. ``facts push`` and ``facts pull``
+share those facts as snapshots through the DVC remote, so no other machine decodes them again.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -18,7 +25,24 @@ if TYPE_CHECKING:
     from imagelint.sources.dataset import ImageRef
     from imagelint.sources.outs import DirOut
 
-DESCRIPTION = """\
+BUILD_DESCRIPTION = """\
+Decode every git-tracked and DVC-tracked image whose content the facts index does not know
+yet, and store the facts, so later checks and commits decode only new images. Facts are
+stored as they arrive: an interrupted build resumes where it stopped.
+
+Without --scheduler the images are decoded by a local process pool (--jobs). With
+--scheduler ADDRESS they are decoded by the workers of that Dask cluster (tcp://host:8786;
+needs the imagelint[dask] extra), and with --scheduler local by a Dask LocalCluster started
+here. Workers read the bytes themselves: from paths every worker sees (the DVC cache and the
+workspace), or with --remote from the DVC remote through DVC's filesystem (needs the remote's
+DVC plugin and credentials on every worker). No image passes through this machine.
+
+Exit status: 0 every image has facts, 1 some images could not be read (IMG901 per image),
+2 usage or configuration error.
+"""
+
+
+SHARE_DESCRIPTION = """\
 Share what imagelint knows about the dataset's images (hashes, dimensions, quality signals)
 so that no other machine has to read or decode them again.
 
@@ -41,21 +65,71 @@ Exit status: 0 done, 1 a snapshot could not be pushed (incomplete), 2 usage or r
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("facts", help="push or pull the dataset's facts snapshots (DVC remote or a folder)",
-                                   description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    parser = subparsers.add_parser("facts", help="build the facts of the whole dataset (first scan), push or "
+                                   "pull them (DVC remote or a folder)")
+    actions = parser.add_subparsers(dest="facts_command", metavar="ACTION", required=True)
+    build = actions.add_parser("build", help="decode every image the index does not know yet",
+                               description=BUILD_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler address, or 'local' for a "
+                       "LocalCluster on this machine (default: the local process pool)")
+    build.add_argument("--remote", action="store_true", help="workers read DVC-tracked images from the "
+                       "DVC remote (needs the imagelint[dvc] extra)")
+    build.add_argument("-j", "--jobs", type=int, metavar="N", help="local worker processes (default: one "
+                       "per CPU); ignored with --scheduler")
+    build.add_argument("--partition-size", type=int, default=16, metavar="N",
+                       help="images per task sent to a worker (default: 16; a few hundred on a large cluster)")
+    build.add_argument("--format", dest="output_format", choices=("text", "json", "github"), default="text",
+                       help="output format of the findings (default: text)")
+    add_common_options(build)
+    build.set_defaults(run=run_build)
     for name, help_text, folder in (("push", "store snapshots of REV on the remote", "--to"),
                                     ("pull", "fetch snapshots of REV from the remote", "--from")):
-        action = actions.add_parser(name, help=help_text, description=DESCRIPTION,
+        action = actions.add_parser(name, help=help_text, description=SHARE_DESCRIPTION,
                                     formatter_class=argparse.RawDescriptionHelpFormatter)
         action.add_argument("revisions", nargs="*", metavar="REV", help="git revisions (default: HEAD)")
         action.add_argument(folder, dest="folder", metavar="DIR", help="a plain folder instead of the DVC remote")
         action.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for images to decode")
         add_common_options(action)
-        action.set_defaults(run=run)
+        action.set_defaults(run=run_share)
 
 
-def run(args: argparse.Namespace) -> int:
+def run_build(args: argparse.Namespace) -> int:
+    _, config = load_context(args)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if args.partition_size < 1:
+        raise UsageError("--partition-size must be at least 1")
+    from imagelint.facts import build
+    from imagelint.facts.index import FactsIndex
+    from imagelint.output.report import render
+
+    index = FactsIndex(config.resolved_cache_dir())
+    started = time.perf_counter()
+    try:
+        plan = build.plan_build(Path.cwd(), config, index, use_remote=args.remote,
+                                partition_size=args.partition_size)
+        result = build.run_build(plan, index, scheduler=args.scheduler, jobs=args.jobs)
+    except _unavailable() as exc:
+        raise UsageError(str(exc)) from None
+    for note in plan.notes:
+        print(f"imagelint: warning: {note}", file=sys.stderr)
+    findings = build.missing_findings(result)
+    where = f"the Dask cluster at {args.scheduler}" if args.scheduler else "the local process pool"
+    print(f"imagelint: facts of {plan.images} images: {plan.known} already known, {result.decoded} decoded "
+          f"by {where} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    if findings:
+        sys.stdout.write(render(findings, plan.images, args.output_format))
+    return 1 if findings else 0
+
+
+def _unavailable() -> tuple[type[Exception], ...]:
+    from imagelint.facts.cluster import ClusterUnavailable
+    from imagelint.sources.dvc_remote import RemoteUnavailable
+
+    return ClusterUnavailable, RemoteUnavailable
+
+
+def run_share(args: argparse.Namespace) -> int:
     from imagelint.facts.index import FactsIndex
     from imagelint.facts.sharing import FolderArea, describe, outs_of, pull_from_remote, pull_snapshots
     from imagelint.sources import gitfiles
@@ -67,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     index = FactsIndex(config.resolved_cache_dir())
     folder = FolderArea(Path(args.folder)) if args.folder else None
     try:
-        if args.action == "pull":
+        if args.facts_command == "pull":
             if folder is None:
                 transfer = pull_from_remote(root, revisions, config, index)
             else:
@@ -82,8 +156,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for note in transfer.notes:
         print(f"imagelint: warning: {note}", file=sys.stderr)
-    print(describe(transfer, "pulled" if args.action == "pull" else "pushed", where))
-    incomplete = args.action == "push" and transfer.unavailable
+    print(describe(transfer, "pulled" if args.facts_command == "pull" else "pushed", where))
+    incomplete = args.facts_command == "push" and transfer.unavailable
     return 1 if incomplete else 0
 
 
