@@ -97,17 +97,19 @@ def check_images(
 
 def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
                 rev_range: tuple[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``--remote`` first fetches the facts snapshots of the dataset on both sides of the change, so
-    that only images no snapshot describes need their bytes read. Returns (warnings, what moved)."""
+    """``--remote`` first fetches the facts snapshots of the base of the change (HEAD for a commit),
+    so that only images no snapshot describes need their bytes read. Never the other side's: a
+    pull request could bring a snapshot of its own describing its new images as it likes, while
+    content that is already in the base can only carry the base's facts. Returns (warnings, what moved)."""
     from imagelint.facts.sharing import describe, pull_from_remote
     from imagelint.sources import gitfiles
 
     root = gitfiles.repo_root(cwd)
     if root is None:
         return (), ()
-    revs: list[str | None] = list(rev_range) if rev_range else ["HEAD", None]
+    revs: list[str | None] = [rev_range[0] if rev_range else "HEAD"]
     if not rev_range and gitfiles.head_tree(root) == gitfiles.EMPTY_TREE:
-        revs = [None]
+        return (), ()
     try:
         transfer = pull_from_remote(root, revs, config, index)
     except gitfiles.GitError:

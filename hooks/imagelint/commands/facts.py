@@ -55,7 +55,8 @@ systems that cache a folder between runs.
   imagelint facts push     after 'dvc push' on the main branch (CI): snapshots of HEAD
   imagelint facts pull     on a fresh clone or runner: facts of the dataset, no image bytes
 
-'check --remote' pulls the snapshots of both sides of the range by itself. 'push' builds a
+'check --remote' pulls the snapshots of the range's base by itself (never the
+head's, which a pull request could have written). 'push' builds a
 snapshot from the index, decoding local images it lacks, then images read from the remote,
 and refuses a folder with any image it cannot describe. Needs the imagelint[dvc] extra
 unless --to/--from is given.

@@ -42,7 +42,6 @@ class RemoteArea:
     def __init__(self, fs: object, root: str) -> None:
         self._fs = fs
         self._root = root
-        self.bytes_read = 0
 
     def _path(self, key: str) -> str:
         return self._fs.join(self._root, AREA, *key.split("/"))  # type: ignore[attr-defined]
@@ -54,9 +53,7 @@ class RemoteArea:
         path = self._path(key)
         if not self._fs.exists(path):  # type: ignore[attr-defined]
             return None
-        data = self._fs.cat_file(path)  # type: ignore[attr-defined]
-        self.bytes_read += len(data)
-        return data
+        return self._fs.cat_file(path)  # type: ignore[attr-defined]
 
     def write(self, key: str, data: bytes) -> bool:
         """Store ``data`` under ``key`` unless it is there already; True when written."""
