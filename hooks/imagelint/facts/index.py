@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from dataclasses import astuple, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Collection, Iterable, Iterator, Sequence, Tuple
 
@@ -150,7 +150,8 @@ def signed_hash(value: int) -> int:
 
 def _to_row(facts: ImageFacts) -> tuple:
     row = []
-    for name, value in zip(_COLUMNS, astuple(facts)):
+    for name in _COLUMNS:  # not dataclasses.astuple, which deep-copies every value
+        value = getattr(facts, name)
         if name == "md5":
             value = bytes.fromhex(value)
         elif name in ("phash", "phash_mirror") and value is not None:
