@@ -16,7 +16,7 @@ from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import inspect_images
 from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
-from imagelint.rules.image import image_findings, unlisted_finding
+from imagelint.rules.image import image_findings, invalid_pointer_finding, unlisted_finding
 from imagelint.rules.selection import select_findings
 
 
@@ -43,6 +43,7 @@ def check_images(
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
     scheduler: str | None = None,
+    verbose: bool = False,
 ) -> CheckResult:
     """``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the
     all-pairs near-duplicate search of a whole-dataset check."""
@@ -60,10 +61,12 @@ def check_images(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
-    if not targets and not resolution.unlisted:  # the common commit that touches no image
+    pointer_findings = [unlisted_finding(pointer) for pointer in resolution.unlisted]
+    pointer_findings += [invalid_pointer_finding(item.path, item.reason) for item in resolution.invalid]
+    if not targets and not pointer_findings:  # the common commit that touches no image
         return CheckResult([], 0, pull_notes + resolution.notes, 0, transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    inspections = inspect_images(targets, config, jobs=jobs, index=index)
+    inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
     notes = pull_notes + resolution.notes
     if use_remote:
         from imagelint.facts.remote_bytes import inspect_from_remote
@@ -77,7 +80,7 @@ def check_images(
                           "from the DVC remote",)
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
-    findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
+    findings += pointer_findings
     if checked:
         from imagelint.facts.reference import build_reference
 

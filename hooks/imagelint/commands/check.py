@@ -68,12 +68,14 @@ def run(args: argparse.Namespace) -> int:
         select=_tokens(args.select),
         ignore=_tokens(args.ignore) or (),
         scheduler=args.scheduler,
+        verbose=args.verbose,
     )
     from imagelint.findings import Severity
+    from imagelint.output.escape import printable
     from imagelint.output.report import render
 
     for note in result.notes:
-        print(f"imagelint: warning: {note}", file=sys.stderr)
+        print(f"imagelint: warning: {printable(note)}", file=sys.stderr)
     for transfer in result.transfers:
         print(f"imagelint: {transfer}", file=sys.stderr)
     sys.stdout.write(render(result.findings, result.checked, args.output_format))

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Sequence
 
 from imagelint.findings import Finding, Severity
+from imagelint.output.escape import printable
 
 
 def count(findings: Sequence[Finding], severity: Severity) -> int:
@@ -12,7 +14,8 @@ def count(findings: Sequence[Finding], severity: Severity) -> int:
 
 
 def render(findings: Sequence[Finding], checked: int, output_format: str) -> str:
-    """The whole report for ``findings`` (already sorted) after ``checked`` images."""
+    """The whole report for ``findings`` (already sorted) after ``checked`` images; names escaped."""
+    findings = [_printable(f) for f in findings]
     if output_format == "json":
         return render_json(findings, checked)
     if output_format == "github":
@@ -66,6 +69,11 @@ def render_github(findings: Sequence[Finding], checked: int) -> str:
     ]
     lines.append(summary_line(findings, checked))
     return "\n".join(lines) + "\n"
+
+
+def _printable(f: Finding) -> Finding:
+    return replace(f, path=printable(f.path), message=printable(f.message),
+                   related=tuple(printable(path) for path in f.related))
 
 
 def _plural(n: int, word: str) -> str:
