@@ -29,7 +29,8 @@ class Rule:
 
 def all_rules() -> dict[str, Rule]:
     """Every rule by code, in code order."""
-    from imagelint.rules import balance, diversity, duplicates, image, loading, shortcuts
+    from imagelint.rules import balance, coverage, diversity, duplicates, image, loading, shortcuts
 
-    rules = [*image.RULES, *loading.RULES, *duplicates.RULES, *balance.RULES, *shortcuts.RULES, *diversity.RULES]
+    rules = [*image.RULES, *loading.RULES, *duplicates.RULES, *balance.RULES, *shortcuts.RULES, *diversity.RULES,
+             *coverage.RULES]
     return {rule.code: rule for rule in sorted(rules, key=lambda r: r.code)}
