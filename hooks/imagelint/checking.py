@@ -3,27 +3,41 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
-from imagelint.findings import Finding
+from imagelint.findings import Finding, ImageSummary
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import Inspection, inspect_images
+from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
 from imagelint.rules.duplicates import duplicate_findings
 from imagelint.rules.image import image_findings, unlisted_finding
 from imagelint.rules.selection import select_findings
+from imagelint.stats.layout import verify_layout
 
 
 @dataclass(frozen=True)
 class CheckResult:
+    """``images`` describes every path the findings name (their own and the related ones);
+    ``complete`` is False when part of the dataset could not be listed or compared."""
+
     findings: list[Finding]
     checked: int
     notes: tuple[str, ...]
     decoded: int
+    images: dict[str, ImageSummary] = field(default_factory=dict)
+    complete: bool = True
+    #: Findings the baseline accepts (left out of ``findings``), and its entries whose images
+    #: are no longer in the dataset.
+    accepted: list[Finding] = field(default_factory=list)
+    gone: list[BaselineEntry] = field(default_factory=list)
+
+    def md5s(self) -> dict[str, str | None]:
+        return {path: image.md5 for path, image in self.images.items()}
 
 
 def check_images(
@@ -38,7 +52,9 @@ def check_images(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
+    baseline: Collection[BaselineEntry] | None = None,
 ) -> CheckResult:
+    """Check the images ``paths`` (or the change) name; findings ``baseline`` accepts are set apart."""
     from imagelint.sources.resolve import resolve_images
 
     try:
@@ -47,8 +63,9 @@ def check_images(
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
     if not targets and not resolution.unlisted:  # the common commit that touches no image
-        return CheckResult([], 0, resolution.notes, 0)
+        return CheckResult([], 0, resolution.notes, 0, complete=resolution.complete)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
+    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset], config)
     index = index or FactsIndex(config.resolved_cache_dir())
     inspections = inspect_images(targets, config, jobs=jobs, index=index)
     notes = resolution.notes
@@ -57,14 +74,37 @@ def check_images(
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
+    md5_of = {item.ref.path: item.facts.md5 if item.facts else item.ref.md5 for item in checked}
+    gone: list[BaselineEntry] = []
     if checked and resolution.complete:
         from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
+        md5_of = {**dict(zip(reference.paths, reference.md5s)), **md5_of}
+        gone = gone_entries(baseline, reference.md5s) if baseline else []
         findings += duplicate_findings(checked, reference, resolution.changed, config)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
-            findings += _balance_findings(root, dataset, config)
-    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
+            touched = None if check_all else {ref.path for ref in targets} | resolution.changed
+            findings += _balance_findings(root, dataset, config, touched)
+    selected = select_findings(findings, config, select, ignore)
+    images = _summaries(selected, md5_of, index)
+    judged = judge(selected, md5_of, baseline or ())
+    return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
+                       judged.accepted, gone)
+
+
+def _summaries(findings: Sequence[Finding], md5_of: dict[str, str | None], index: FactsIndex) -> dict[str, ImageSummary]:
+    """Size, dimensions and format of every image the findings name, from the index."""
+    named = {path for f in findings for path in (f.path, *f.related) if path in md5_of}
+    facts = index.lookup(md5 for path in named if (md5 := md5_of[path]))
+    images = {}
+    for path in sorted(named):
+        md5 = md5_of[path]
+        known = facts.get(md5 or "")
+        images[path] = ImageSummary(md5) if known is None else ImageSummary(
+            md5, known.size, known.width or None, known.height or None, known.format
+        )
+    return images
 
 
 def _inspect_from_remote(
@@ -96,13 +136,25 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], co
     return bool(checked) and min(checked) in target_paths
 
 
-def _balance_findings(root: Path, dataset: Sequence[ImageRef], config: Config) -> list[Finding]:
+def _balance_findings(
+    root: Path, dataset: Sequence[ImageRef], config: Config, touched: set[str] | None
+) -> list[Finding]:
+    """Class balance of the splits and classes holding a ``touched`` path (every one for None)."""
     from imagelint.stats.labels import read_labels
-    from imagelint.rules.balance import balance_findings
-    from imagelint.stats.document import class_counts_stats, folder_class_counts
+    from imagelint.rules.balance import BalanceScope, balance_findings
+    from imagelint.stats.document import (
+        NO_SPLIT, ROOT_KEY, class_counts_stats, folder_class_counts, folder_record, labelled_record,
+    )
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
-        return balance_findings(folder_class_counts(paths, config), config)
-    labels = read_labels(root, paths, config.labels, config.splits)
-    return balance_findings(class_counts_stats(paths, config, labels), config)
+        stats = folder_class_counts(paths, config)
+        records = [folder_record(path, config) for path in touched or ()]
+    else:
+        labels = read_labels(root, paths, config.labels, config.splits)
+        stats = class_counts_stats(paths, config, labels)
+        records = [labelled_record(path, labels.get(path), config) for path in touched or ()]
+    scope = None if touched is None else BalanceScope.of(
+        (record.root or ROOT_KEY, record.split or NO_SPLIT, record.classes) for record in records
+    )
+    return balance_findings(stats, config, scope)

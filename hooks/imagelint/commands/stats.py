@@ -14,7 +14,8 @@ Compute statistics of the dataset at the state being committed (the git index an
 manifests it points to): images and share per class in each split, imbalance ratio, width and
 height, formats, bytes, exact duplicates. Write them to the stats file (stats-file, default
 dataset-stats.json) as sorted, indented JSON that reads well in 'git diff' and serves as a DVC
-metrics and plots file.
+metrics and plots file. The imagelint-stats hook runs 'imagelint stats --stage', so the commit
+carries the counts it makes and a refused commit leaves no unstaged file behind.
 
 Exit status: 0 the staged file is up to date (or --stage staged it), 1 the file was rewritten
 and needs 'git add' (or, with --check, is out of date), 2 usage or configuration error. When

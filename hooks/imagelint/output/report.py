@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from dataclasses import asdict
+from typing import Mapping, Sequence
 
-from imagelint.findings import Finding, Severity
+from imagelint.findings import Finding, ImageSummary, Severity
 
 
 def count(findings: Sequence[Finding], severity: Severity) -> int:
     return sum(1 for f in findings if f.severity is severity)
 
 
-def render(findings: Sequence[Finding], checked: int, output_format: str) -> str:
+def render(
+    findings: Sequence[Finding], checked: int, output_format: str, images: Mapping[str, ImageSummary] | None = None
+) -> str:
     """The whole report for ``findings`` (already sorted) after ``checked`` images."""
     if output_format == "json":
-        return render_json(findings, checked)
+        return render_json(findings, checked, images or {})
     if output_format == "github":
         return render_github(findings, checked)
     return render_text(findings, checked)
@@ -37,7 +40,8 @@ def summary_line(findings: Sequence[Finding], checked: int) -> str:
     return f"imagelint: {images}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}."
 
 
-def render_json(findings: Sequence[Finding], checked: int) -> str:
+def render_json(findings: Sequence[Finding], checked: int, images: Mapping[str, ImageSummary] | None = None) -> str:
+    """Findings, then md5, bytes, width, height and format of every image they name."""
     document = {
         "findings": [
             {
@@ -50,6 +54,7 @@ def render_json(findings: Sequence[Finding], checked: int) -> str:
             }
             for f in findings
         ],
+        "images": {path: asdict(image) for path, image in sorted((images or {}).items())},
         "summary": {
             "checked": checked,
             "errors": count(findings, Severity.ERROR),

@@ -1,6 +1,7 @@
 """Which findings a run reports, and at what severity: select, ignore and severity settings."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from typing import Iterable, Sequence
 
@@ -12,6 +13,22 @@ def matches(finding: Finding, token: str) -> bool:
     """A token names a rule (``near-duplicate``) or a code prefix (``IMG3``, ``IMG302``)."""
     token = token.strip()
     return token == finding.rule or (token.upper().startswith("IMG") and finding.code.startswith(token.upper()))
+
+
+def unknown_rule_token(token: str) -> str | None:
+    """Why ``token`` selects no rule (with the closest code or name), or None when it selects one."""
+    from imagelint.rules import all_rules
+
+    rules = all_rules().values()
+    wanted = token.strip()
+    if wanted.upper().startswith("IMG") and any(rule.code.startswith(wanted.upper()) for rule in rules):
+        return None
+    if any(wanted == rule.name for rule in rules):
+        return None
+    close = difflib.get_close_matches(wanted.upper() if wanted.upper().startswith("IMG") else wanted,
+                                      [*(rule.code for rule in rules), *(rule.name for rule in rules)], n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "'imagelint rule' lists the rules"
+    return f"unknown rule {wanted!r}; {hint}"
 
 
 def _opt_in_codes() -> set[str]:
