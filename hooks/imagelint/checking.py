@@ -35,6 +35,8 @@ class CheckResult:
     #: are no longer in the dataset.
     accepted: list[Finding] = field(default_factory=list)
     gone: list[BaselineEntry] = field(default_factory=list)
+    #: Where the bytes of each image in ``images`` may be read (for previews).
+    refs: dict[str, ImageRef] = field(default_factory=dict)
 
     def md5s(self) -> dict[str, str | None]:
         return {path: image.md5 for path, image in self.images.items()}
@@ -89,8 +91,9 @@ def check_images(
     selected = select_findings(findings, config, select, ignore)
     images = _summaries(selected, md5_of, index)
     judged = judge(selected, md5_of, baseline or ())
+    refs = {ref.path: ref for ref in (*dataset, *targets) if ref.path in images}
     return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
-                       judged.accepted, gone)
+                       judged.accepted, gone, refs)
 
 
 def _summaries(findings: Sequence[Finding], md5_of: dict[str, str | None], index: FactsIndex) -> dict[str, ImageSummary]:

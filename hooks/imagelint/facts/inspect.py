@@ -20,6 +20,8 @@ from imagelint.facts.index import FactsIndex
 
 #: Below this many images to decode, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 8
+#: From this many images to decode, a run takes long enough to show progress.
+PROGRESS_FROM = 50
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,11 @@ def _git_blob_id(data: bytes) -> str:
 
 
 def _progress(items: Iterable[tuple[ImageFacts | None, bool]], total: int) -> Iterable[tuple[ImageFacts | None, bool]]:
-    """Pass items through, drawing a counter on stderr when it is a terminal."""
-    show = total >= 50 and sys.stderr.isatty()
-    for done, item in enumerate(items, 1):
-        if show and (done % 25 == 0 or done == total):
-            print(f"\rimagelint: inspected {done}/{total} images", end="", file=sys.stderr, flush=True)
-        yield item
-    if show:
-        print(file=sys.stderr)
+    """Pass items through with a progress bar (count, rate, ETA) on stderr when it is a terminal;
+    tqdm is imported only then, so hooks and CI logs never pay for it."""
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        return items
+    from tqdm.std import tqdm
+
+    return tqdm(items, total=total, desc="imagelint: decoding", unit="image", file=sys.stderr, leave=False,
+                dynamic_ncols=True, mininterval=0.25)
