@@ -76,6 +76,8 @@ def test_a_legacy_dataset_passes_after_baseline_and_a_new_bad_image_fails(legacy
     assert after.returncode == 0, after.stdout + after.stderr
     assert codes(after) == []
     assert "4 known findings accepted by .imagelint-baseline.json" in after.stdout + after.stderr
+    accepted = json.loads(imagelint(legacy, "check", "--all", "--format", "json").stdout)
+    assert (accepted["findings"], accepted["images"]) == ([], {})
 
     git(legacy, "add", BASELINE)
     git(legacy, "commit", "-qm", "accept the legacy findings", "--no-verify")

@@ -41,6 +41,11 @@ class CheckResult:
     def md5s(self) -> dict[str, str | None]:
         return {path: image.md5 for path, image in self.images.items()}
 
+    def shown_images(self) -> dict[str, ImageSummary]:
+        """The images the reported findings name (not those only accepted ones name)."""
+        shown = {path for f in self.findings for path in (f.path, *f.related)}
+        return {path: image for path, image in self.images.items() if path in shown}
+
 
 def check_images(
     cwd: Path,
@@ -91,12 +96,14 @@ def check_images(
     selected = select_findings(findings, config, select, ignore)
     images = _summaries(selected, md5_of, index)
     judged = judge(selected, md5_of, baseline or ())
-    refs = {ref.path: ref for ref in (*dataset, *targets) if ref.path in images}
+    refs = {ref.path: ref for group in (dataset, targets) for ref in group if ref.path in images} if images else {}
     return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
                        judged.accepted, gone, refs)
 
 
-def _summaries(findings: Sequence[Finding], md5_of: dict[str, str | None], index: FactsIndex) -> dict[str, ImageSummary]:
+def _summaries(
+    findings: Sequence[Finding], md5_of: dict[str, str | None], index: FactsIndex
+) -> dict[str, ImageSummary]:
     """Size, dimensions and format of every image the findings name, from the index."""
     named = {path for f in findings for path in (f.path, *f.related) if path in md5_of}
     facts = index.lookup(md5 for path in named if (md5 := md5_of[path]))

@@ -156,7 +156,9 @@ def _resolution(value: Any) -> tuple[int, int]:
     raise ValueError(f"expected [width, height], got {value!r}")
 
 
-def _number(kind: type, low: float = 0, high: float | None = None, *, above_low: bool = False) -> Callable[[Any], Any]:
+def _number(
+    kind: type, low: float = 0, high: float | None = None, *, above_low: bool = False
+) -> Callable[[Any], Any]:
     """A converter for numbers from ``low`` (excluded with ``above_low``) to ``high``."""
     if high is not None:
         wanted = f"a number from {low:g} to {high:g}"
@@ -165,9 +167,8 @@ def _number(kind: type, low: float = 0, high: float | None = None, *, above_low:
     wanted = wanted.replace("a number", "a whole number") if kind is int else wanted
 
     def convert(value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-            raise ValueError(f"expected {wanted}, got {value!r}")
-        if value < low or (above_low and value == low) or (high is not None and value > high):
+        number = isinstance(value, int if kind is int else (int, float)) and not isinstance(value, bool)
+        if not number or value < low or (above_low and value == low) or (high is not None and value > high):
             raise ValueError(f"expected {wanted}, got {value!r}")
         return kind(value)
 

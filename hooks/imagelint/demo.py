@@ -1,4 +1,5 @@
-"""``imagelint demo``: turn ``sample-repo/`` into a real git + DVC repository and narrate commits.
+"""``imagelint demo``: turn the sample (``imagelint/sample/``) into a real git + DVC repository and
+narrate commits.
 
 The steps are data: a title and a function that runs real commands in the demo repository,
 prints each command with its trimmed output, and then checks the command's effects (exit codes,
@@ -7,7 +8,6 @@ commits, hook output, the stats file). A step that does not behave as its narrat
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 import yaml
 
-import imagelint
+import imagelint.sample
 from imagelint.errors import UsageError
 from imagelint.stats.document import ROOT_KEY
 
@@ -124,7 +124,7 @@ class Demo:
         self.say(f"-> {text}")
 
     def did(self, action: str, result: str) -> None:
-        """Narrate what the demo did in Python (``generate`` is sample-repo/generate.py), and the result."""
+        """Narrate what the demo did in Python (``generate`` is imagelint/sample/generate.py), and the result."""
         self.say(f">>> {action}")
         self.say(f"    {result}")
 
@@ -161,13 +161,14 @@ class Step:
 
 def run_demo(directory: str | None, out: TextIO = sys.stdout) -> int:
     """Build the demo repository in ``directory`` (default: a new temporary folder) and narrate."""
-    checkout = Path(imagelint.__file__).resolve().parents[2]
-    sample, manifest = checkout / "sample-repo", checkout / ".pre-commit-hooks.yaml"
+    sample = Path(imagelint.sample.__file__).resolve().parent
+    manifest = sample / "pre-commit-hooks.yaml"
     if not (sample / "generate.py").is_file() or not manifest.is_file():
-        raise UsageError(f"the demo needs the imagelint checkout (sample-repo/ and .pre-commit-hooks.yaml) "
-                         f"at {checkout}; install imagelint from its source folder with 'pip install -e .'")
+        raise UsageError(f"the demo's sample files are missing from {sample}: reinstall imagelint")
     tools = find_tools()
-    root, generator = demo_root(directory), load_generator(sample / "generate.py")
+    from imagelint.sample import generate
+
+    root, generator = demo_root(directory), generate
     with ThreadPoolExecutor(max_workers=1) as background:
         demo = Demo(root, tools, generator, out, background)
         demo.say(f"imagelint demo: a dataset repository in {demo.root}")
@@ -237,15 +238,6 @@ def moved(sources: Sequence[Path], folder: Path) -> list[Path]:
 def command_line(words: Sequence[str]) -> str:
     """The words as a shell takes them, quoted only where needed (``HEAD~1`` stays bare)."""
     return " ".join(word if PLAIN_WORD.fullmatch(word) else shlex.quote(word) for word in words)
-
-
-def load_generator(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("imagelint_sample_generate", path)
-    if spec is None or spec.loader is None:
-        raise UsageError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def demo_environment(root: Path, git: str) -> dict[str, str]:
@@ -341,7 +333,7 @@ def set_up(demo: Demo, sample: Path, manifest: Path) -> None:
     config = local_hooks_config(manifest, yaml.safe_load(sample_text), sys.executable, demo.tools.dvc)
     demo.say()
     demo.say("In your own repository, .pre-commit-config.yaml takes the hooks from their repositories")
-    demo.say("(sample-repo/.pre-commit-config.yaml, comments left out):")
+    demo.say("(imagelint/sample/.pre-commit-config.yaml, comments left out):")
     for line in sample_text.splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             demo.say(f"    {line.split('  #')[0].rstrip()}")

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(render_gitlab(result.findings, result.md5s(), root))
     else:
-        sys.stdout.write(render(result.findings, result.checked, args.output_format, result.images))
+        sys.stdout.write(render(result.findings, result.checked, args.output_format, result.shown_images()))
     failed = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if failed and not args.exit_zero else 0
 

@@ -58,12 +58,13 @@ def run(args: argparse.Namespace) -> int:
                           use_remote=args.remote, jobs=args.jobs, baseline=baseline)
     for note in result.notes:
         print(f"imagelint: warning: {note}", file=sys.stderr)
+    images = result.shown_images()
     unreadable = {f.path for f in result.findings if f.code in NO_PREVIEW}
-    previews = thumbnails(result.refs, result.images, unreadable, config.limits.max_pixels)
+    previews = thumbnails(result.refs, images, unreadable, config.limits.max_pixels)
     stats = _stats(root, config, rev_range[1] if rev_range else None)
     scope = (f"Changes {rev_range[0]}..{rev_range[1]}" if rev_range else "Every image" if args.check_all
              else ", ".join(args.paths) if args.paths else "The next commit")
-    page = PageData(f"imagelint review: {root.name}", scope, result.findings, result.images, previews, stats,
+    page = PageData(f"imagelint review: {root.name}", scope, result.findings, images, previews, stats,
                     result.checked, len(result.accepted))
     output = Path(args.output)
     write_text_atomic(output, render_page(page))

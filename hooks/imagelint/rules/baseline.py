@@ -85,9 +85,10 @@ def judge(findings: Sequence[Finding], md5_of: Mapping[str, str | None], entries
 
 def gone_entries(entries: Collection[BaselineEntry], dataset_md5s: Collection[str]) -> list[BaselineEntry]:
     """Entries naming content that is no longer anywhere in the dataset."""
+    present = set(dataset_md5s)
     return sorted(
         entry for entry in entries
-        if entry.md5 is not None and not {entry.md5, entry.related_md5 or entry.md5} <= set(dataset_md5s)
+        if entry.md5 is not None and not {entry.md5, entry.related_md5 or entry.md5} <= present
     )
 
 
