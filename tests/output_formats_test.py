@@ -94,7 +94,8 @@ def test_gitlab_code_quality_issues(repo: Path) -> None:
         assert set(issue) == {"type", "check_name", "description", "categories", "severity", "fingerprint", "location"}
         assert len(issue["fingerprint"]) == 32
         assert issue["severity"] == "major"
-    assert sorted(issue["location"]["path"] for issue in issues) == ["data.dvc", "data.dvc", "extra/train/dog/a b#1.png"]
+    paths = sorted(issue["location"]["path"] for issue in issues)
+    assert paths == ["data.dvc", "data.dvc", "extra/train/dog/a b#1.png"]
     assert any(issue["description"].startswith("data/train/cat/small.jpg: IMG102 min-resolution:") for issue in issues)
     assert len({issue["fingerprint"] for issue in issues}) == 3
 
