@@ -73,8 +73,10 @@ def test_brute_force_and_every_chunking_are_exact(hashes, threshold):
             (c * (64 // chunks), 6, radius)
             for c, radius in enumerate(near_search._radii(threshold, chunks))
         ]
-        found = near_search._multi_index_pairs(hashes, threshold, plan)
-        assert near_search._sorted_triples(found) == expected, plan
+        for masks_per_unit in (None, 1):
+            units = near_search.plan_units(plan, masks_per_unit)
+            found = near_search._multi_index_pairs(hashes, threshold, units)
+            assert near_search._sorted_triples(found) == expected, (plan, masks_per_unit)
 
 
 @pytest.mark.parametrize("threshold", [0, 4, 8, 10, 12])

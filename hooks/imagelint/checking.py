@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Collection, Sequence
+from typing import Collection, Iterator, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, Resolution
@@ -14,7 +16,7 @@ from imagelint.findings import Finding, ImageSummary
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import Inspection, inspect_images
 from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
-from imagelint.rules.duplicates import duplicate_findings
+from imagelint.rules.duplicates import AllPairs, duplicate_findings
 from imagelint.rules.image import image_findings, unlisted_finding
 from imagelint.rules.selection import select_findings
 from imagelint.stats.layout import verify_layout
@@ -60,8 +62,11 @@ def check_images(
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
     baseline: Collection[BaselineEntry] | None = None,
+    scheduler: str | None = None,
 ) -> CheckResult:
-    """Check the images ``paths`` (or the change) name; findings ``baseline`` accepts are set apart."""
+    """Check the images ``paths`` (or the change) name; findings ``baseline`` accepts are set apart.
+    ``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the all-pairs
+    near-duplicate search of a whole-dataset check."""
     from imagelint.sources.resolve import resolve_images
 
     try:
@@ -89,7 +94,8 @@ def check_images(
         reference = build_reference(checked, dataset, config, index, jobs)
         md5_of = {**dict(zip(reference.paths, reference.md5s)), **md5_of}
         gone = gone_entries(baseline, reference.md5s) if baseline else []
-        findings += duplicate_findings(checked, reference, resolution.changed, config)
+        with _all_pairs_search(scheduler) as all_pairs:
+            findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
             touched = None if check_all else {ref.path for ref in targets} | resolution.changed
             findings += _balance_findings(root, dataset, config, touched)
@@ -134,6 +140,22 @@ def _inspect_from_remote(
         refs = [replace(ref, sources=(str(fetched[ref.md5]),)) for ref in missing if ref.md5 in fetched]
         inspections.update(inspect_images(refs, config, jobs=jobs, index=index))
     return ()
+
+
+@contextmanager
+def _all_pairs_search(scheduler: str | None) -> Iterator[AllPairs | None]:
+    """The cluster's all-pairs search while connected to it, or None for the local one."""
+    if scheduler is None:
+        yield None
+        return
+    from imagelint.facts.cluster import ClusterUnavailable, connect
+    from imagelint.rules.cluster_search import all_pairs_on_cluster
+
+    try:
+        with connect(scheduler) as client:
+            yield partial(all_pairs_on_cluster, client=client)
+    except ClusterUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], config: Config) -> bool:

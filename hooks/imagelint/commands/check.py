@@ -56,6 +56,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         f"{BASELINE_FILE} accepts too")
     parser.add_argument("--remote", action="store_true", help="read images missing from the DVC cache from "
                         "the DVC remote (needs the imagelint[dvc] extra)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="run the all-pairs near-duplicate search of a "
+                        "whole-dataset check on this Dask cluster ('local': a LocalCluster here; needs the "
+                        "imagelint[dask] extra)")
     add_common_options(parser)
     parser.set_defaults(run=run)
 
@@ -78,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         select=_tokens(args.select, "--select"),
         ignore=_tokens(args.ignore, "--ignore") or (),
         baseline=baseline,
+        scheduler=args.scheduler,
     )
     from imagelint.findings import Severity
     from imagelint.output.report import render

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, List, Sequence, Tuple
 
 from imagelint.config import Config
 from imagelint.findings import Finding, Severity
@@ -17,9 +17,14 @@ from imagelint.stats.layout import Placement, place
 from imagelint.rules import Rule
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from imagelint.facts.reference import Reference
 
 E, W = Severity.ERROR, Severity.WARNING
+
+#: An exact all-pairs search: (hashes, threshold) -> sorted (i, j, distance) with i < j.
+AllPairs = Callable[["np.ndarray", int], List[Tuple[int, int, int]]]
 
 EXACT = Rule("IMG301", "exact-duplicate", E, "The same content as another image of the dataset.", """
 What: compares content md5s of the new image with every image of the dataset at the state
@@ -71,12 +76,16 @@ def duplicate_findings(
     reference: Reference,
     changed: frozenset[str],
     config: Config,
+    all_pairs: AllPairs | None = None,
 ) -> list[Finding]:
-    """One finding per duplicate pair that involves a target and is attributed to it."""
+    """One finding per duplicate pair that involves a target and is attributed to it.
+
+    ``all_pairs`` replaces the local all-pairs search of a whole-dataset check (a cluster's).
+    """
     target_paths = {item.ref.path for item in targets}
     under_pre_commit = bool(os.environ.get("PRE_COMMIT"))
     best: dict[frozenset[str], _Match] = {}
-    for match in [*_exact_matches(target_paths, reference), *_near_matches(target_paths, reference, config)]:
+    for match in [*_exact_matches(target_paths, reference), *_near_matches(target_paths, reference, config, all_pairs)]:
         key = frozenset((match.target, match.other))
         if key not in best or (match.distance, match.mirrored) < (best[key].distance, best[key].mirrored):
             best[key] = match
@@ -108,7 +117,8 @@ def _exact_matches(target_paths: set[str], reference: Reference) -> list[_Match]
     ]
 
 
-def _near_matches(target_paths: set[str], reference: Reference, config: Config) -> list[_Match]:
+def _near_matches(target_paths: set[str], reference: Reference, config: Config,
+                  all_pairs: AllPairs | None) -> list[_Match]:
     """Pairs within the pHash threshold: each target (and its mirror image) against everything.
 
     A commit's few targets are queried one by one; a whole-dataset check (--all) instead runs
@@ -135,7 +145,7 @@ def _near_matches(target_paths: set[str], reference: Reference, config: Config) 
             candidates.append((queries[qi - len(queries) if mirrored else qi], ri, distance, mirrored))
     else:
         wanted = set(queries)
-        for i, j, distance in all_pairs_within(np.concatenate([hashes, mirrors]), threshold):
+        for i, j, distance in (all_pairs or all_pairs_within)(np.concatenate([hashes, mirrors]), threshold):
             if j < len(paths):  # two plain hashes: the pair counts when one of them is a target
                 if i in wanted or j in wanted:
                     candidates.append((i, j, distance, False) if i in wanted else (j, i, distance, False))

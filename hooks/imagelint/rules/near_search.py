@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import combinations
 from math import comb
@@ -70,10 +71,10 @@ def all_pairs_within(hashes: np.ndarray, threshold: int) -> list[tuple[int, int,
     Exact for every threshold (see the module docstring); the strategy only changes the time.
     """
     hashes = np.asarray(hashes, dtype=np.uint64)
-    plan = _cheapest_plan(len(hashes), threshold)
-    if plan is None:
+    units = search_units(len(hashes), threshold)
+    if units is None:
         return _sorted_triples(_scan(hashes, hashes, threshold, later_only=True))
-    return _sorted_triples(_multi_index_pairs(hashes, threshold, plan))
+    return _sorted_triples(_multi_index_pairs(hashes, threshold, units))
 
 
 def _scan(
@@ -156,19 +157,68 @@ def _masks(width: int, radius: int) -> int:
     return sum(comb(width, k) for k in range(radius + 1))
 
 
-def _multi_index_pairs(
-    hashes: np.ndarray, threshold: int, plan: "list[tuple[int, int, int]]"
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    earlier: list[tuple[int, int]] = []  # (bit mask, radius) of the chunks already searched
+@dataclass(frozen=True)
+class SearchUnit:
+    """An independent share of a multi-index all-pairs search: some masks of one chunk.
+
+    Units run in any order and anywhere (threads here, Dask workers for a cluster) and their
+    pairs never overlap: a pair belongs to the first chunk where it matches (``earlier`` lists
+    the chunks before this one as (bit mask, radius)), and to the one mask it differs by there.
+    """
+
+    start: int
+    width: int
+    earlier: tuple[tuple[int, int], ...]
+    masks: tuple[int, ...]
+
+
+def search_units(n: int, threshold: int, masks_per_unit: int | None = None) -> "list[SearchUnit] | None":
+    """The units of the cheapest exact plan for ``n`` hashes, None when brute force is cheaper.
+
+    Each unit holds masks with the same highest bit; ``masks_per_unit`` splits the large groups
+    further, so that many workers can share one chunk.
+    """
+    plan = _cheapest_plan(n, threshold)
+    return None if plan is None else plan_units(plan, masks_per_unit)
+
+
+def plan_units(plan: "list[tuple[int, int, int]]", masks_per_unit: int | None = None) -> "list[SearchUnit]":
+    """The units of a plan of chunks (first bit, width, radius)."""
+    units = []
+    earlier: list[tuple[int, int]] = []
+    for start, width, radius in plan:
+        if radius < 0:
+            continue
+        for group in sorted(_mask_groups(width, radius), key=len, reverse=True):
+            step = masks_per_unit or len(group)
+            units += [SearchUnit(start, width, tuple(earlier), tuple(group[k:k + step]))
+                      for k in range(0, len(group), step)]
+        earlier.append((((1 << width) - 1) << start, radius))
+    return units
+
+
+def unit_pairs(index: "_ChunkIndex", threshold: int, unit: SearchUnit) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The pairs of ``unit``, from the index of its chunk (``chunk_index``)."""
+    return index.pairs(threshold, unit.earlier, list(unit.masks))
+
+
+def chunk_index(hashes: np.ndarray, unit: SearchUnit) -> "_ChunkIndex":
+    return _ChunkIndex(hashes, unit.start, unit.width)
+
+
+def sorted_triples(parts: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[tuple[int, int, int]]:
+    """Pairs found by units, as ``all_pairs_within`` returns them."""
+    return _sorted_triples(parts)
+
+
+def _multi_index_pairs(hashes: np.ndarray, threshold: int, units: "list[SearchUnit]") -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Every unit on this machine: one chunk index at a time, its units shared among threads."""
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        for start, width, radius in plan:
-            if radius < 0:
-                continue
-            index = _ChunkIndex(hashes, start, width)
-            groups = sorted(_mask_groups(width, radius), key=len, reverse=True)
-            for part in pool.map(partial(index.pairs, threshold, tuple(earlier)), groups):
+        for chunk in sorted({(unit.start, unit.width) for unit in units}):
+            mine = [unit for unit in units if (unit.start, unit.width) == chunk]
+            index = chunk_index(hashes, mine[0])
+            for part in pool.map(partial(unit_pairs, index, threshold), mine):
                 yield from part
-            earlier.append((((1 << width) - 1) << start, radius))
 
 
 def _mask_groups(width: int, radius: int) -> Iterator[list[int]]:

@@ -6,7 +6,7 @@ remote's plugin, so the normal path never does.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 
 class RemoteUnavailable(Exception):
@@ -51,3 +51,26 @@ def _visit_remote(dvc_root: Path, md5s: Iterable[str], visit: object) -> None:
     except Exception as exc:  # DVC raises many kinds (config, network, auth); all mean "not available"
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise RemoteUnavailable(f"could not read the DVC remote: {message}") from None
+
+
+def remote_filesystem(dvc_root: Path) -> tuple[Any, Callable[[str], tuple[str, ...]]]:
+    """The default remote's DVC filesystem object, and where an md5's object may sit on it.
+
+    The filesystem object pickles with its configuration, so Dask workers can read the objects
+    themselves, with whatever plugin (s3, gs, azure, ssh, ...) the remote's type needs.
+    """
+    try:
+        from dvc.repo import Repo
+    except ImportError:
+        raise RemoteUnavailable("reading the DVC remote needs the 'dvc' package (pip install 'imagelint[dvc]')") from None
+    try:
+        with Repo(str(dvc_root)) as repo:
+            databases = [repo.cloud.get_remote_odb(None, hash_name=name) for name in ("md5", "md5-dos2unix")]
+    except Exception as exc:  # DVC raises many kinds (config, network, auth); all mean "not available"
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise RemoteUnavailable(f"could not read the DVC remote: {message}") from None
+
+    def object_paths(md5: str) -> tuple[str, ...]:
+        return tuple(odb.oid_to_path(md5) for odb in databases)
+
+    return databases[0].fs, object_paths
