@@ -68,7 +68,7 @@ stages:
 
 
 @pytest.mark.parametrize("text, message", [
-    (b"outs: [md5: {\n", "data/x.dvc: not valid DVC YAML: while parsing"),
+    (b"outs: [md5: {\n", "data/x.dvc: not valid DVC YAML: did not find expected node content (line 2)"),
     (b"- just a list\n", "data/x.dvc: not valid DVC YAML: the file is not a mapping"),
     (b"outs: {path: x}\n", "data/x.dvc: not valid DVC YAML: 'outs' is not a list"),
     (b"outs:\n- md5: abc\n", "data/x.dvc: not valid DVC YAML: an out has no 'path'"),
@@ -95,7 +95,8 @@ def test_cache_dir_prefers_config_local_and_is_relative_to_the_dvc_folder(tmp_pa
 
 
 def test_manifest_parse_errors() -> None:
-    assert dvcfiles.parse_manifest(b'[{"md5": "a", "relpath": "x.png"}]') == {"x.png": "a"}
+    md5 = "0123456789abcdef" * 2
+    assert dvcfiles.parse_manifest(b'[{"md5": "%s", "relpath": "x.png"}]' % md5.encode()) == {"x.png": md5}
     with pytest.raises(dvcfiles.ManifestError, match="not valid JSON"):
         dvcfiles.parse_manifest(b"{nope")
     with pytest.raises(dvcfiles.ManifestError, match="not a list of"):

@@ -138,6 +138,15 @@ def test_a_pointer_whose_manifest_is_nowhere_is_a_finding(pushed_dataset: Path, 
     assert result.stdout.startswith("data.dvc: IMG901 not-in-cache: the manifest of the data it tracks")
 
 
+def test_a_malformed_pointer_is_an_invalid_pointer_finding(pushed_dataset: Path, tmp_path: Path) -> None:
+    (pushed_dataset / "broken.dvc").write_text("outs:\n- md5: ../../../../evil.dir\n  path: evil\n")
+    subprocess.run(["git", "add", "broken.dvc"], cwd=pushed_dataset, check=True)
+    result = imagelint(pushed_dataset, "facts", "build", cache=tmp_path / "cache")
+    assert result.returncode == 1
+    assert result.stdout.startswith("broken.dvc: IMG902 invalid-pointer: md5 '../../../../evil.dir' of 'evil' is "
+                                    "not 32 hex digits (plus '.dir') (line 2)")
+
+
 def test_after_a_cluster_build_a_check_of_the_whole_dataset_decodes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@ GitLab Code Quality and JSON with each image's facts, from a real DVC repository
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -108,3 +109,23 @@ def test_json_describes_each_image_a_finding_names(repo: Path) -> None:
     assert images["data/train/cat/small.jpg"]["format"] == "JPEG"
     assert images["data/train/cat/small.jpg"]["size"] == (repo / "data" / "train" / "cat" / "small.jpg").stat().st_size
     assert set(images) == {path for f in document["findings"] for path in (f["path"], *f["related"])}
+
+
+def test_names_that_are_not_utf8_or_hold_control_characters_stay_valid_and_escaped(tmp_path: Path) -> None:
+    with open(os.fsencode(tmp_path) + b"/caf\xe9.jpg", "wb"):
+        pass
+    (tmp_path / "red\x1b[31m.jpg").write_bytes(b"")
+    env = {**os.environ, "LC_ALL": "C"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "imagelint", *args], cwd=tmp_path, capture_output=True, env=env)
+
+    sarif = json.loads(run("check", "--format", "sarif").stdout)
+    jsonschema.Draft4Validator(SCHEMA).validate(sarif)
+    assert sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                  for r in sarif["runs"][0]["results"]) == ["caf%E9.jpg", "red%1B%5B31m.jpg"]
+    gitlab = json.loads(run("check", "--format", "gitlab").stdout)
+    assert sorted(issue["location"]["path"] for issue in gitlab) == ["caf\\xe9.jpg", "red\\x1b[31m.jpg"]
+    assert run("report", "-o", str(tmp_path / "page.html")).returncode == 0
+    page = (tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "caf\\xe9.jpg" in page and "red\\x1b[31m.jpg" in page and "\x1b" not in page

@@ -179,7 +179,7 @@ def test_manifest_missing_everywhere_makes_the_dataset_incomplete(repo: Path) ->
     assert not resolution.complete and resolution.targets == ()
 
 
-def test_malformed_pointer_and_manifest_become_notes(repo: Path) -> None:
+def test_malformed_pointer_and_manifest_are_invalid_inputs(repo: Path) -> None:
     (repo / "single" / "a.png.dvc").write_text("outs: [md5: {\n")
     git(repo, "add", "single/a.png.dvc")
     manifest = repo / ".dvc" / "cache" / "files" / "md5" / "ab" / "cdef0123456789abcdef0123456789.dir"
@@ -188,10 +188,11 @@ def test_malformed_pointer_and_manifest_become_notes(repo: Path) -> None:
     (repo / "other.dvc").write_text("outs:\n- md5: abcdef0123456789abcdef0123456789.dir\n  hash: md5\n  path: other\n")
     git(repo, "add", "other.dvc")
     _, resolution = resolve_images(repo, [])
-    assert len(resolution.notes) == 2 and not resolution.complete
-    assert resolution.notes[0].startswith("single/a.png.dvc: not valid DVC YAML: ")
-    assert resolution.notes[1].startswith("other.dvc: manifest abcdef0123456789abcdef0123456789.dir of other is "
-                                          "not valid JSON: ")
+    assert resolution.notes == () and not resolution.complete
+    assert [item.path for item in resolution.invalid] == ["other.dvc", "single/a.png.dvc"]
+    assert resolution.invalid[0].reason.startswith("the manifest abcdef0123456789abcdef0123456789.dir of other: "
+                                                   "not valid JSON: ")
+    assert resolution.invalid[1].reason == "not valid DVC YAML: did not find expected node content (line 2)"
 
 
 @pytest.fixture(scope="module")

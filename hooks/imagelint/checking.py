@@ -17,7 +17,7 @@ from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import Inspection, inspect_images
 from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
-from imagelint.rules.image import image_findings, unlisted_finding
+from imagelint.rules.image import image_findings, invalid_pointer_finding, unlisted_finding
 from imagelint.rules.selection import select_findings
 from imagelint.stats.layout import verify_layout
 
@@ -63,6 +63,7 @@ def check_images(
     index: FactsIndex | None = None,
     baseline: Collection[BaselineEntry] | None = None,
     scheduler: str | None = None,
+    verbose: bool = False,
 ) -> CheckResult:
     """Check the images ``paths`` (or the change) name; findings ``baseline`` accepts are set apart.
     ``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the all-pairs
@@ -74,18 +75,20 @@ def check_images(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
-    if not targets and not resolution.unlisted:  # the common commit that touches no image
+    pointer_findings = [unlisted_finding(pointer) for pointer in resolution.unlisted]
+    pointer_findings += [invalid_pointer_finding(item.path, item.reason) for item in resolution.invalid]
+    if not targets and not pointer_findings:  # the common commit that touches no image
         return CheckResult([], 0, resolution.notes, 0, complete=resolution.complete)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
     verify_layout([ref.path for ref in targets], [ref.path for ref in dataset], config)
     index = index or FactsIndex(config.resolved_cache_dir())
-    inspections = inspect_images(targets, config, jobs=jobs, index=index)
+    inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
     notes = resolution.notes
     if use_remote:
         notes += _inspect_from_remote(root, inspections, config, jobs, index)
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
-    findings += [unlisted_finding(pointer) for pointer in resolution.unlisted]
+    findings += pointer_findings
     md5_of = {item.ref.path: item.facts.md5 if item.facts else item.ref.md5 for item in checked}
     gone: list[BaselineEntry] = []
     if checked and resolution.complete:

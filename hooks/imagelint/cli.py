@@ -7,6 +7,7 @@ line on stderr), 2 with ``imagelint: internal error: ...`` for bugs (the traceba
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from typing import Sequence
@@ -35,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # a name the locale cannot encode is escaped, not fatal
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    previous = _on_sigterm(_interrupted)  # a killed CI job stops like Ctrl-C, keeping its work
     try:
         return int(args.run(args))
     except (ConfigError, UsageError) as exc:
@@ -50,3 +55,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print("imagelint: run again with --verbose for the traceback", file=sys.stderr)
         return 2
+    finally:
+        _on_sigterm(previous)
+
+
+def _on_sigterm(handler: object) -> object:
+    """Install ``handler`` for SIGTERM and return the previous one (only the main thread may)."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)  # type: ignore[arg-type]
+    except ValueError:
+        return handler
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """SIGTERM as KeyboardInterrupt: facts computed so far are stored and the workers stopped."""
+    raise KeyboardInterrupt

@@ -82,17 +82,19 @@ def run(args: argparse.Namespace) -> int:
         ignore=_tokens(args.ignore, "--ignore") or (),
         baseline=baseline,
         scheduler=args.scheduler,
+        verbose=args.verbose,
     )
     from imagelint.findings import Severity
+    from imagelint.output.escape import printable
     from imagelint.output.report import render
 
     for note in result.notes:
-        print(f"imagelint: warning: {note}", file=sys.stderr)
+        print(f"imagelint: warning: {printable(note)}", file=sys.stderr)
     if result.accepted:
         print(f"imagelint: {_plural(len(result.accepted), 'known finding')} accepted by {BASELINE_FILE} "
               "(--no-baseline shows them)", file=sys.stderr)
     if result.gone:
-        names = "; ".join(entry.describe() for entry in result.gone[:3]) + ("; ..." if len(result.gone) > 3 else "")
+        names = "; ".join(printable(entry.describe()) for entry in result.gone[:3]) + ("; ..." if len(result.gone) > 3 else "")
         print(f"imagelint: warning: {BASELINE_FILE}: {_plural(len(result.gone), 'entry', 'entries')} "
               f"{'names' if len(result.gone) == 1 else 'name'} images "
               f"no longer in the dataset ({names}): 'imagelint baseline --update' drops them", file=sys.stderr)

@@ -11,7 +11,8 @@ from imagelint.config import Config, load_config
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="read settings from FILE instead of "
                         ".imagelint.toml or [tool.imagelint] in pyproject.toml")
-    parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--verbose", action="store_true", help="show tracebacks of internal errors and the "
+                        "image decoders' own warnings")
 
 
 def repository_root(cwd: Path) -> Path:

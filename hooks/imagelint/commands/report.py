@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"imagelint: warning: {note}", file=sys.stderr)
     images = result.shown_images()
     unreadable = {f.path for f in result.findings if f.code in NO_PREVIEW}
-    previews = thumbnails(result.refs, images, unreadable, config.limits.max_pixels)
+    previews = thumbnails(result.refs, images, unreadable, config.limits.max_pixels, config.limits.max_file_size)
     stats = _stats(root, config, rev_range[1] if rev_range else None)
     scope = (f"Changes {rev_range[0]}..{rev_range[1]}" if rev_range else "Every image" if args.check_all
              else ", ".join(args.paths) if args.paths else "The next commit")

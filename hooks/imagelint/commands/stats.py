@@ -42,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from imagelint.atomic import write_text_atomic
+    from imagelint.output.escape import printable
     from imagelint.rules.balance import outdated_finding
     from imagelint.stats.document import stats_text
     from imagelint.stats.source import committed_text, dataset_stats, recount_needed
@@ -52,8 +53,15 @@ def run(args: argparse.Namespace) -> int:
         return 0
     computed = dataset_stats(Path.cwd(), config, jobs=args.jobs)
     for note in computed.notes:
-        print(f"imagelint: warning: {note}", file=sys.stderr)
+        print(f"imagelint: warning: {printable(note)}", file=sys.stderr)
     name = config.stats_file
+    if computed.invalid:  # the commit carries a broken pointer: refuse it, whatever the mode
+        from imagelint.rules.image import INVALID_POINTER
+
+        for item in computed.invalid:
+            print(f"{printable(item.path)}: {INVALID_POINTER.code} {INVALID_POINTER.name}: {printable(item.reason)}")
+        print(f"imagelint: not updating {name}: {computed.problem}", file=sys.stderr)
+        return 1
     if computed.stats is None:  # never write partial stats; only CI's --check fails for it, not every commit
         verb = "cannot check" if args.check else "not updating"
         print(f"imagelint: {verb} {name}: {computed.problem}", file=sys.stderr)

@@ -21,8 +21,9 @@ from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import _Job
 from imagelint.facts.partition import Partition, inspect_partition, job_key, partitions
 from imagelint.findings import Finding
-from imagelint.rules.image import NOT_IN_CACHE, unlisted_finding
-from imagelint.sources.dataset import ImageRef
+from imagelint.rules.image import NOT_IN_CACHE, invalid_pointer_finding, unlisted_finding
+from imagelint.safe_open import read_limit
+from imagelint.sources.dataset import ImageRef, InvalidInput
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class BuildPlan:
     notes: tuple[str, ...] = ()
     #: Pointers whose manifest is nowhere: their images cannot even be listed.
     unlisted: tuple[str, ...] = ()
+    #: Pointers or manifests refused as malformed (IMG902).
+    invalid: tuple[InvalidInput, ...] = ()
 
     @property
     def jobs(self) -> int:
@@ -73,12 +76,13 @@ def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool
     paths_by_key: dict[str, list[str]] = {}
     object_paths = _remote_paths(root) if use_remote and any(ref.md5 for ref in pending) else None
     for ref in pending:
-        max_pixels = config.limits_for(ref.path).max_pixels
+        limits = config.limits_for(ref.path)
+        max_pixels, limit = limits.max_pixels, read_limit(limits.max_file_size)
         if object_paths and ref.md5:
-            job = _Job(object_paths(ref.md5), ref.md5, None, max_pixels)
+            job = _Job(object_paths(ref.md5), ref.md5, None, max_pixels, limit)
             remote_jobs.setdefault(job_key(job), job)
         else:
-            job = _Job(ref.sources, ref.md5, ref.blob, max_pixels)
+            job = _Job(ref.sources, ref.md5, ref.blob, max_pixels, limit)
             jobs.setdefault(job_key(job), job)
         paths_by_key.setdefault(job_key(job), []).append(ref.path)
     parts = partitions(list(jobs.values()), partition_size)
@@ -86,7 +90,7 @@ def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool
         parts += partitions(list(remote_jobs.values()), partition_size, object_paths.filesystem)  # type: ignore[union-attr]
     return BuildPlan(root, len(refs), len(refs) - len(pending), tuple(parts),
                      {key: tuple(paths) for key, paths in paths_by_key.items()}, frozenset(remote_jobs),
-                     resolution.notes, resolution.unlisted)
+                     resolution.notes, resolution.unlisted, resolution.invalid)
 
 
 def run_build(plan: BuildPlan, index: FactsIndex, *, scheduler: str | None = None, jobs: int | None = None,
@@ -163,8 +167,9 @@ def _progress(total: int) -> Any:
 
 def missing_findings(result: BuildResult) -> list[Finding]:
     """IMG901 on every image whose bytes no worker could read, saying where they were looked for,
-    and on every pointer whose images could not even be listed."""
+    on every pointer whose images could not even be listed, and IMG902 on malformed pointers."""
     findings = [unlisted_finding(pointer) for pointer in result.plan.unlisted]
+    findings += [invalid_pointer_finding(item.path, item.reason) for item in result.plan.invalid]
     for path, key in result.missing:
         if key in result.plan.remote_keys:
             message = (f"object {key} is not on the DVC remote, so its facts cannot be built: "

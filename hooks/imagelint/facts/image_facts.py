@@ -1,7 +1,8 @@
 """Everything imagelint learns from one image's bytes, read with a single reduced decode.
 
 Header facts (format, dimensions) come first and decide whether any decode happens at all,
-so a decompression bomb is rejected before it can allocate. Then one reduced decode (JPEG DCT
+so a decompression bomb is rejected before it can allocate: Pillow's own open-time checks stay
+on at imagelint's pixel limit, and the decode must fit the memory budget (``decode_budget``). Then one reduced decode (JPEG DCT
 scaling, a full decode elsewhere) proves the data is intact and feeds the perceptual hashes
 and the pixel statistics. Facts depend only on the bytes, which is what lets the index key
 them by content md5.
@@ -15,21 +16,26 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-# imagelint enforces its own pixel limit from the header; Pillow's would raise first.
-Image.MAX_IMAGE_PIXELS = None
+from imagelint.facts.decode_budget import declared_size, reduction_factor, within_budget
+
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 #: Smallest side asked of the JPEG draft decode; libjpeg scales by 1/2, 1/4 or 1/8 at most.
 DRAFT_SIZE = 64
 #: Largest side of the thumbnail the pixel statistics are measured on.
 STATS_SIDE = 128
+#: Frames of a multi-picture (MPO) file that are checked for intact data.
+MAX_FRAMES = 8
 #: Bumped whenever a change here changes any stored value, so cached facts are recomputed.
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 
 
 @dataclass(frozen=True)
 class ImageFacts:
-    """What the rules need to know about one image; None where it could not be measured."""
+    """What the rules need to know about one image; None where it could not be measured.
+
+    ``md5`` is empty when the bytes were not read at all (too large, or not a regular file).
+    """
 
     md5: str
     size: int
@@ -49,18 +55,28 @@ class ImageFacts:
     def pixels(self) -> int:
         return self.width * self.height
 
+    @property
+    def was_read(self) -> bool:
+        return bool(self.md5)
+
 
 def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
     """Inspect ``data``; never raises for bad input, the problem lands in ``error``."""
     md5 = hashlib.md5(data).hexdigest()
     if not data:
         return ImageFacts(md5=md5, size=0, error="empty file (0 bytes)")
+    Image.MAX_IMAGE_PIXELS = max_pixels  # above twice this, Pillow refuses to open at all
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         return ImageFacts(md5=md5, size=len(data), error="not an image Pillow can identify")
+    except Image.DecompressionBombError as exc:
+        declared = declared_size(data)
+        if declared is None:
+            return ImageFacts(md5=md5, size=len(data), error=f"decompression bomb: {_describe(exc)}")
+        return ImageFacts(md5=md5, size=len(data), format=declared[0], width=declared[1], height=declared[2])
     except Exception as exc:  # noqa: BLE001 - any parser failure is a property of the file
         return ImageFacts(md5=md5, size=len(data), error=f"unreadable header: {_describe(exc)}")
     header = ImageFacts(
@@ -72,8 +88,13 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
     )
     if header.pixels > max_pixels or header.pixels == 0:
         return header
+    if image.format in ("JPEG", "MPO"):
+        image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
+    if not within_budget(image, DRAFT_SIZE):
+        return header  # not decoded: the rules report it beside the pixel limit
     try:
         gray = reduced_gray(image, data)
+        _check_other_frames(image, data)
     except Exception as exc:  # noqa: BLE001 - truncated, garbled, bad CRC ...
         return _replace(header, decoded=True, error=_describe(exc))
     return _replace(header, decoded=True, **pixel_signals(gray))
@@ -84,7 +105,11 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
 
     The JPEG draft still walks the whole entropy-coded stream, so truncation raises here as it
     would on a full decode. PNG chunks after the pixel data are only CRC-checked by verify().
+    Other formats decode in full and are then reduced by the factor the JPEG draft would use,
+    so the rest of the pipeline costs the same for every format (and a 100-megapixel PNG
+    needs memory for one decode, not five).
     """
+    drafted = image.format in ("JPEG", "MPO")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if image.format in ("JPEG", "MPO"):
@@ -92,11 +117,63 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
         image.load()
         if image.format == "PNG":
             Image.open(io.BytesIO(data)).verify()
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        background.alpha_composite(image.convert("RGBA"))
-        image = background
-    return image.convert("L")
+    image = _eight_bit(image)
+    gray, alpha = _gray_and_alpha(image)
+    factor = 1 if drafted else reduction_factor(image.size, DRAFT_SIZE)
+    if factor > 1:
+        gray = gray.reduce(factor)
+        alpha = alpha.reduce(factor) if alpha is not None else None
+    if alpha is not None:  # transparent pixels count as white, as a viewer shows them
+        gray = Image.composite(gray, Image.new("L", gray.size, 255), alpha)
+    return gray
+
+
+def _gray_and_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """8-bit luminance and, for an image with transparency, its alpha, one byte per pixel each
+    (reducing RGBA itself would make a premultiplied copy four times the size)."""
+    if image.mode == "PA":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA"):
+        return image.convert("L"), image.getchannel("A")
+    transparency = image.info.get("transparency")
+    if image.mode == "P" and transparency is not None:
+        table = [255] * 256
+        if isinstance(transparency, int) and 0 <= transparency < 256:
+            table[transparency] = 0
+        elif isinstance(transparency, bytes):
+            table[:len(transparency)] = list(transparency[:256])
+        return image.convert("L"), image.point(table, "L")
+    return image.convert("L"), None
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit grayscale scaled to 8 bits (a plain conversion clips it to white); LAB by its lightness."""
+    if image.mode.startswith("I;16") or (image.mode == "I" and image.format == "PNG"):
+        return image.convert("I").point(lambda value: value / 256)
+    if image.mode == "LAB":
+        return image.getchannel("L")
+    return image
+
+
+def _check_other_frames(image: Image.Image, data: bytes) -> None:
+    """Every picture of an MPO file must be intact, not only the first one that is shown."""
+    if image.format != "MPO":
+        return
+    frames = getattr(image, "n_frames", 1)
+    if frames > MAX_FRAMES:
+        raise ValueError(f"{frames} pictures in one MPO file (more than {MAX_FRAMES})")
+    for frame in range(1, frames):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            other = Image.open(io.BytesIO(data))
+            other.seek(frame)
+            other.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
+            if not within_budget(other, DRAFT_SIZE):
+                raise ValueError(f"picture {frame + 1} is too large to decode")
+            try:
+                other.load()
+            except OSError as exc:
+                raise ValueError(f"picture {frame + 1} of {frames}: {_describe(exc)}") from None
 
 
 def pixel_signals(gray: Image.Image) -> dict[str, object]:

@@ -2,26 +2,35 @@
 
 Decoding is the only expensive step, so it happens once per content md5, ever, and in
 parallel worker processes when there is more than a handful to do. Each worker reads and
-decodes one image at a time, so memory stays bounded by the largest image, not the dataset.
+decodes one image at a time, so memory stays bounded by the decode budget, not the dataset.
+Facts are stored in batches as they arrive, so an interrupted run keeps what it computed.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef
 from imagelint.facts.image_facts import ImageFacts, read_image_facts
 from imagelint.facts.index import FactsIndex
+from imagelint.facts.quiet_stderr import c_stderr_silenced
+from imagelint.safe_open import read_limit, read_regular_file
 
 #: Below this many images to decode, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 8
 #: From this many images to decode, a run takes long enough to show progress.
 PROGRESS_FROM = 50
+#: Facts are written to the index every this many images or seconds, so an interrupted run keeps them.
+STORE_BATCH = 32
+STORE_INTERVAL = 1.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class _Job:
     md5: str | None
     blob: str | None
     max_pixels: int
+    read_limit: int
 
 
 def inspect_images(
@@ -46,13 +56,18 @@ def inspect_images(
     *,
     jobs: int | None = None,
     index: FactsIndex | None = None,
+    verbose: bool = False,
 ) -> dict[str, Inspection]:
-    """Facts for every ref, keyed by path; decodes only content the index has not seen."""
+    """Facts for every ref, keyed by path; decodes only content the index has not seen.
+
+    C-level warnings of the decoders (libtiff and others write to the descriptor) stay off stderr
+    unless ``verbose``.
+    """
     index = index or FactsIndex(config.resolved_cache_dir())
     readable = [ref for ref in refs if not ref.is_symlink]
     blob_md5 = index.md5s_of_blobs(ref.blob for ref in readable if ref.blob and not ref.md5)
     if not index.is_empty():  # hashing first only pays when some content may already be indexed
-        readable = [_with_content_md5(ref, blob_md5) for ref in readable]
+        readable = [_with_content_md5(ref, blob_md5, _limit(config, ref)) for ref in readable]
     known = index.lookup({ref.md5 for ref in readable if ref.md5})
     results = {ref.path: Inspection(ref, None) for ref in refs if ref.is_symlink}
     pending: dict[str, list[ImageRef]] = {}
@@ -65,21 +80,40 @@ def inspect_images(
             continue
         key = ref.md5 or f"path:{ref.path}"
         pending.setdefault(key, []).append(ref)
-        jobs_by_key.setdefault(key, _Job(ref.sources, ref.md5, ref.blob, max_pixels))
-    keys = list(jobs_by_key)
-    computed = _run(list(jobs_by_key.values()), jobs or os.cpu_count() or 1)
-    new_blobs = {}
-    for key, (facts, blob_matches) in zip(keys, computed):
-        for ref in pending[key]:
-            results[ref.path] = Inspection(ref, facts)
-            if facts is not None and blob_matches and ref.blob:
-                new_blobs[ref.blob] = facts.md5
-    index.decoded += sum(1 for facts, _ in computed if facts is not None)
-    index.store([facts for facts, _ in computed if facts is not None], new_blobs)
+        jobs_by_key.setdefault(key, _Job(ref.sources, ref.md5, ref.blob, max_pixels, _limit(config, ref)))
+    batch: list[ImageFacts] = []
+    new_blobs: dict[str, str] = {}
+    stored_at = time.monotonic()
+    try:
+        computed = _run(list(jobs_by_key.values()), jobs or os.cpu_count() or 1, not verbose)
+        for key, (facts, blob_matches) in zip(list(jobs_by_key), computed):
+            for ref in pending[key]:
+                results[ref.path] = Inspection(ref, facts)
+                if facts is not None and facts.was_read and blob_matches and ref.blob:
+                    new_blobs[ref.blob] = facts.md5
+            if facts is not None and facts.was_read:
+                batch.append(facts)
+            if len(batch) >= STORE_BATCH or time.monotonic() - stored_at >= STORE_INTERVAL:
+                _store(index, batch, new_blobs)
+                stored_at = time.monotonic()
+    finally:
+        _store(index, batch, new_blobs)
     return results
 
 
-def _with_content_md5(ref: ImageRef, blob_md5: dict[str, str]) -> ImageRef:
+def _store(index: FactsIndex, batch: list[ImageFacts], blobs: dict[str, str]) -> None:
+    """Commit what was computed so far, and forget it."""
+    index.decoded += len(batch)
+    index.store(batch, blobs)
+    batch.clear()
+    blobs.clear()
+
+
+def _limit(config: Config, ref: ImageRef) -> int:
+    return read_limit(config.limits_for(ref.path).max_file_size)
+
+
+def _with_content_md5(ref: ImageRef, blob_md5: dict[str, str], limit: int) -> ImageRef:
     """``ref`` with its content md5 filled in: from the index's blob table, else by hashing the
     first readable source (cheap next to a decode, and it lets unchanged content skip one)."""
     if ref.md5:
@@ -87,45 +121,70 @@ def _with_content_md5(ref: ImageRef, blob_md5: dict[str, str]) -> ImageRef:
     if ref.blob and ref.blob in blob_md5:
         return replace(ref, md5=blob_md5[ref.blob])
     for source in ref.sources:
-        data = _read_no_follow(source)
+        data = read_regular_file(source, limit).data
         if data is not None:
             return replace(ref, md5=hashlib.md5(data).hexdigest(), sources=(source,))
     return ref
 
 
-def _run(work: list[_Job], jobs: int) -> list[tuple[ImageFacts | None, bool]]:
+def _run(work: list[_Job], jobs: int, quiet: bool) -> Iterator[tuple[ImageFacts | None, bool]]:
+    """Results in the order of ``work``; an interrupt stops the workers at once."""
     if len(work) < PARALLEL_THRESHOLD or jobs <= 1:
-        return list(_progress(map(_inspect_one, work), len(work)))
+        yield from _progress((_inspect_quietly(job, quiet) for job in work), len(work))
+        return
     import imagehash  # noqa: F401 - loaded once here, inherited by forked workers (it pulls in scipy)
 
-    with ProcessPoolExecutor(max_workers=min(jobs, len(work))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker,
+                               initargs=(os.getpid(), quiet))
+    try:
         chunk = max(1, min(16, len(work) // (jobs * 8)))
-        return list(_progress(pool.map(_inspect_one, work, chunksize=chunk), len(work)))
+        yield from _progress(pool.map(_inspect_one, work, chunksize=chunk), len(work))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()  # the executor has no public way to stop work already running
+        raise
+    pool.shutdown()
+
+
+def _inspect_quietly(job: _Job, quiet: bool) -> tuple[ImageFacts | None, bool]:
+    with c_stderr_silenced(quiet):
+        return _inspect_one(job)
+
+
+def _start_worker(parent: int, quiet: bool) -> None:
+    """Workers leave signals to the main process and exit as soon as it is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if quiet:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # for the worker's whole life
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _inspect_one(job: _Job) -> tuple[ImageFacts | None, bool]:
-    """Facts of the first source holding the expected bytes, and whether they match the blob."""
+    """Facts of the first source holding the expected bytes, and whether they match the blob.
+
+    A source that is not a regular file, or cannot be read, is skipped for the next one; if no
+    source holds the bytes, the first such problem is the result (rather than "missing").
+    """
+    problem = None
     for source in job.sources:
-        data = _read_no_follow(source)
-        if data is None:
+        read = read_regular_file(source, job.read_limit)
+        if read.data is None:
+            if read.problem is None and read.size:
+                return ImageFacts(md5="", size=read.size), False
+            problem = problem or read.problem
             continue
-        facts = read_image_facts(data, job.max_pixels)
+        facts = read_image_facts(read.data, job.max_pixels)
         if job.md5 is None or facts.md5 == job.md5:
-            return facts, job.blob is not None and _git_blob_id(data) == job.blob
-    return None, False
-
-
-def _read_no_follow(path: str) -> bytes | None:
-    """The file's bytes, or None if it is missing, unreadable or a symbolic link."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
+            return facts, job.blob is not None and _git_blob_id(read.data) == job.blob
+    return (None if problem is None else ImageFacts(md5="", size=0, error=problem)), False
 
 
 def _git_blob_id(data: bytes) -> str:

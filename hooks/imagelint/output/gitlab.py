@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from imagelint.findings import Finding, Severity
+from imagelint.output.escape import printable
 from imagelint.output.locations import locate
 from imagelint.rules.baseline import entry_for
 
@@ -23,10 +24,11 @@ def render_gitlab(findings: Sequence[Finding], md5_of: Mapping[str, str | None],
         issues.append({
             "type": "issue",
             "check_name": f"{finding.code} {finding.rule}",
-            "description": f"{finding.path}: {finding.code} {finding.rule}: {finding.message}",
+            "description": printable(f"{finding.path}: {finding.code} {finding.rule}: {finding.message}"),
             "categories": ["Bug Risk"],
             "severity": "major" if finding.severity is Severity.ERROR else "minor",
-            "fingerprint": hashlib.md5(entry_for(finding, md5_of).fingerprint().encode()).hexdigest(),
-            "location": {"path": where.pointer or finding.path, "lines": {"begin": 1}},
+            "fingerprint": hashlib.md5(entry_for(finding, md5_of).fingerprint().encode("utf-8", "surrogateescape"))
+            .hexdigest(),
+            "location": {"path": printable(where.pointer or finding.path), "lines": {"begin": 1}},
         })
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

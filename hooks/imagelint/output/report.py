@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Mapping, Sequence
 
 from imagelint.findings import Finding, ImageSummary, Severity
+from imagelint.output.escape import printable
 
 
 def count(findings: Sequence[Finding], severity: Severity) -> int:
@@ -15,7 +16,8 @@ def count(findings: Sequence[Finding], severity: Severity) -> int:
 def render(
     findings: Sequence[Finding], checked: int, output_format: str, images: Mapping[str, ImageSummary] | None = None
 ) -> str:
-    """The whole report for ``findings`` (already sorted) after ``checked`` images."""
+    """The whole report for ``findings`` (already sorted) after ``checked`` images; names escaped."""
+    findings = [_printable(f) for f in findings]
     if output_format == "json":
         return render_json(findings, checked, images or {})
     if output_format == "github":
@@ -54,7 +56,7 @@ def render_json(findings: Sequence[Finding], checked: int, images: Mapping[str, 
             }
             for f in findings
         ],
-        "images": {path: asdict(image) for path, image in sorted((images or {}).items())},
+        "images": {printable(path): asdict(image) for path, image in sorted((images or {}).items())},
         "summary": {
             "checked": checked,
             "errors": count(findings, Severity.ERROR),
@@ -71,6 +73,11 @@ def render_github(findings: Sequence[Finding], checked: int) -> str:
     ]
     lines.append(summary_line(findings, checked))
     return "\n".join(lines) + "\n"
+
+
+def _printable(f: Finding) -> Finding:
+    return replace(f, path=printable(f.path), message=printable(f.message),
+                   related=tuple(printable(path) for path in f.related))
 
 
 def _plural(n: int, word: str) -> str:

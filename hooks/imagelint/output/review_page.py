@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html import escape
+from html import escape as _html
 from typing import Any, Mapping, Sequence
 
 from imagelint.findings import Finding, ImageSummary, Severity
+from imagelint.output.escape import printable
 
 PAIR_CODES = ("IMG301", "IMG302", "IMG303", "IMG304")
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -79,6 +80,11 @@ def _duplicates(pairs: Sequence[Finding], data: PageData) -> str:
             f'<span class="path">{escape(f.path)}</span> and <span class="path">{escape(f.related[0])}</span></li>'
             for f in group) + "</ul></section>")
     return "\n".join(out)
+
+
+def escape(text: str) -> str:
+    """HTML-escaped, with control characters and bytes that are not UTF-8 shown as ``\\xNN``."""
+    return _html(printable(text))
 
 
 def _groups(pairs: Sequence[Finding]) -> list[list[Finding]]:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from imagelint import __version__
 from imagelint.findings import Finding, Severity
+from imagelint.output.escape import printable
 from imagelint.output.locations import locate
 from imagelint.rules import Rule, all_rules
 from imagelint.rules.baseline import entry_for
@@ -72,14 +73,14 @@ def _help_markdown(rule: Rule) -> str:
 def _result(finding: Finding, rule_index: int | None, md5_of: Mapping[str, str | None], root: Path) -> dict[str, Any]:
     where = locate(root, finding.path)
     image = _location(finding.path, "the image" if where.pointer else None)
-    locations = [_location(where.pointer, f"the DVC pointer that tracks {finding.path}", line=True), image] \
+    locations = [_location(where.pointer, f"the DVC pointer that tracks {printable(finding.path)}", line=True), image] \
         if where.pointer else [image]
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _level(finding.severity),
-        "message": {"text": f"{finding.path}: {finding.message}"},
+        "message": {"text": printable(f"{finding.path}: {finding.message}")},
         "locations": locations,
-        "partialFingerprints": {FINGERPRINT: entry_for(finding, md5_of).fingerprint()},
+        "partialFingerprints": {FINGERPRINT: printable(entry_for(finding, md5_of).fingerprint())},
     }
     if rule_index is not None:
         result["ruleIndex"] = rule_index
@@ -101,8 +102,9 @@ def _location(path: str, description: str | None, line: bool = False) -> dict[st
 
 
 def _uri(path: str) -> str:
-    """A relative URI reference: spaces, ``#``, ``%`` and other reserved characters escaped."""
-    return quote(path, safe="/")
+    """A relative URI reference: spaces, ``#``, ``%``, other reserved characters and bytes that are
+    not UTF-8 percent-encoded."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _level(severity: Severity) -> str:

@@ -12,6 +12,7 @@ import io
 from typing import Iterable, Mapping
 
 from imagelint.findings import ImageSummary
+from imagelint.safe_open import read_limit, read_regular_file
 from imagelint.sources.dataset import ImageRef
 
 SIZE = 240  # pixels on the longer side: sharp enough to compare two copies side by side
@@ -20,9 +21,11 @@ NO_PREVIEW = {"IMG001", "IMG004", "IMG005", "IMG901"}
 
 
 def thumbnails(
-    refs: Mapping[str, ImageRef], images: Mapping[str, ImageSummary], skip: Iterable[str], max_pixels: int
+    refs: Mapping[str, ImageRef], images: Mapping[str, ImageSummary], skip: Iterable[str], max_pixels: int,
+    max_file_size: int,
 ) -> dict[str, str]:
-    """``path -> data:image/jpeg;base64,...`` for every image that can be shown."""
+    """``path -> data:image/jpeg;base64,...`` for every image that can be shown; files are read
+    as the check reads them (regular files only, no links, at most the check's read limit)."""
     skipped = set(skip)
     previews = {}
     for path, image in images.items():
@@ -31,21 +34,17 @@ def thumbnails(
             continue
         if image.width * image.height > max_pixels:
             continue
-        data = _verified_bytes(ref, image.md5)
+        data = _verified_bytes(ref, image.md5, read_limit(max_file_size))
         preview = _preview(data) if data is not None else None
         if preview is not None:
             previews[path] = preview
     return previews
 
 
-def _verified_bytes(ref: ImageRef, md5: str | None) -> bytes | None:
+def _verified_bytes(ref: ImageRef, md5: str | None, limit: int) -> bytes | None:
     for source in ref.sources:
-        try:
-            with open(source, "rb") as handle:
-                data = handle.read()
-        except OSError:
-            continue
-        if md5 is None or hashlib.md5(data).hexdigest() == md5:
+        data = read_regular_file(source, limit).data
+        if data is not None and (md5 is None or hashlib.md5(data).hexdigest() == md5):
             return data
     return None
 

@@ -1,11 +1,13 @@
 """Per-image rules: decode and format (0xx), size (1xx), quality (2xx), availability (9xx)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from imagelint.config import Limits
 from imagelint.sources.dataset import ImageRef
 from imagelint.findings import Finding, Severity
+from imagelint.facts.decode_budget import DECODE_BUDGET
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.rules import Rule
 
@@ -16,9 +18,12 @@ What: decodes the image (a reduced decode that still reads every byte of the com
 and fails on empty files, files that are not images (an HTML page saved as .jpg), truncated
 files and corrupt data (a broken PNG checksum). Pillow's verify() alone passes half-truncated
 JPEGs, so imagelint always decodes; truncated images are never loaded leniently.
+Every picture of an MPO file is checked. Only regular files are read: a FIFO, device, socket
+or directory named like an image, a file under a symlinked folder and a file that cannot be
+read (permission denied) are reported here without waiting or following anything.
 Why: a training job that meets a corrupt file crashes hours in, or silently trains on garbage.
 Options: none.
-Fix: re-export or re-download the original file.
+Fix: re-export or re-download the original file; replace a special file with the image itself.
 """)
 FORMAT = Rule("IMG002", "format", E, "The real format, read from the content, is not in the allowed list.", """
 What: reads the format from the file's content (not its name) and compares it with 'formats'.
@@ -36,9 +41,13 @@ Fix: rename the file to the extension of its real format, or re-encode it.
 """)
 MAX_PIXELS = Rule("IMG004", "max-pixels", E, "More pixels than the limit; decided from the header, never decoded.", """
 What: reads width and height from the header and refuses to decode images above 'max-pixels'.
+A GIF whose frames grow its canvas counts at the grown size. Images within the limit are also
+refused when their decode would not fit imagelint's memory budget of 512 MiB per image (a
+1 x 100000000 PNG needs 800 MB for its row pointers alone; a transparent colour PNG above about
+89 megapixels or a 16-bit one above about 50 does not fit either; JPEGs decode reduced).
 Why: a decompression bomb (a tiny file declaring 40000 x 40000 pixels) exhausts memory in
 every tool that opens it; very large images are rarely intended training data.
-Options: max-pixels (default 100000000).
+Options: max-pixels (default 100000000); the memory budget is fixed.
 Fix: downscale the image, or raise 'max-pixels' for the paths that need it.
 """)
 SYMLINK = Rule("IMG005", "symlink", E, "The image path is a symbolic link; it is reported, never followed.", """
@@ -103,8 +112,23 @@ the 'imagelint[dvc]' extra).
 Fix: run 'dvc add' or 'dvc commit' for new data, or 'dvc pull' in a fresh clone.
 """)
 
+INVALID_POINTER = Rule("IMG902", "invalid-pointer", E, "A .dvc, dvc.lock or .dir manifest is malformed or points outside the repository.", """
+What: reads every DVC pointer and manifest as untrusted input and reports, on that file, the
+first thing wrong with it and the line where there is one: merge-conflict markers, YAML or JSON
+that does not parse (impossible dates, unknown tags, huge numbers, deep nesting), a field of
+the wrong type, an md5 that is not 32 hex digits (plus '.dir'), an out path or manifest
+relpath that leaves the repository. Nothing it names is touched on disk before it passes.
+The rest of the run goes on; the images behind the pointer cannot be listed, so the
+dataset-wide rules stay quiet.
+Why: DVC itself would fail on such a pointer, or read data from outside the repository, and
+a commit that carries one breaks every clone's 'dvc pull'.
+Options: none.
+Fix: resolve the merge conflict ('dvc checkout' and 'dvc commit' after choosing a side), or
+regenerate the pointer with 'dvc add' / 'dvc repro'.
+""")
+
 RULES = [UNREADABLE, FORMAT, EXTENSION, MAX_PIXELS, SYMLINK, FILE_SIZE, MIN_RESOLUTION,
-         BLURRY, DARK, LIGHT, LOW_INFORMATION, NOT_IN_CACHE]
+         BLURRY, DARK, LIGHT, LOW_INFORMATION, NOT_IN_CACHE, INVALID_POINTER]
 
 #: Formats Pillow may report, with the extensions that name them honestly.
 EXTENSIONS = {
@@ -131,10 +155,19 @@ def image_findings(ref: ImageRef, facts: ImageFacts | None, limits: Limits) -> l
         return [finding(ref, NOT_IN_CACHE, f"not in the DVC cache nor the workspace ({where}): "
                         "run 'dvc add' or 'dvc commit' for new data, or 'dvc pull' in a fresh clone")]
     found = [*_size_findings(ref, facts, limits)]
+    if not facts.was_read:
+        if facts.error:
+            return found + [finding(ref, UNREADABLE, facts.error)]
+        return [replace(f, message=f"{f.message} (too large to read, so nothing else was checked)")
+                for f in found]
     if facts.format is None or facts.error:
         reason = facts.error or "not an image"
         return found + [finding(ref, UNREADABLE, f"{reason}: re-export or re-download the original")]
     found += _format_findings(ref, facts, limits)
+    if not facts.decoded and facts.pixels <= limits.max_pixels:
+        found.append(finding(ref, MAX_PIXELS, f"{facts.width}x{facts.height} cannot be decoded within "
+                             f"imagelint's {DECODE_BUDGET >> 20} MiB memory budget (not decoded): downscale it"))
+        return found
     if not facts.decoded:
         found.append(finding(ref, MAX_PIXELS, f"{facts.width}x{facts.height} is {facts.pixels / 1e6:.1f} "
                              f"megapixels, above the {limits.max_pixels / 1e6:g} megapixel limit (not decoded): "
@@ -149,6 +182,11 @@ def unlisted_finding(pointer: str) -> Finding:
                    "the manifest of the data it tracks is not in the DVC cache, so its images cannot be "
                    "checked: run 'dvc pull' in a fresh clone or 'dvc commit' after 'dvc add --no-commit', "
                    "or pass --remote to read it from the DVC remote")
+
+
+def invalid_pointer_finding(pointer: str, message: str) -> Finding:
+    """A DVC pointer or manifest that was refused as input; ``message`` says why and where."""
+    return Finding(pointer, INVALID_POINTER.code, INVALID_POINTER.name, INVALID_POINTER.severity, message)
 
 
 def _size_findings(ref: ImageRef, facts: ImageFacts, limits: Limits) -> list[Finding]:

@@ -25,9 +25,12 @@ def unknown_rule_token(token: str) -> str | None:
         return None
     if any(wanted == rule.name for rule in rules):
         return None
-    close = difflib.get_close_matches(wanted.upper() if wanted.upper().startswith("IMG") else wanted,
-                                      [*(rule.code for rule in rules), *(rule.name for rule in rules)], n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "'imagelint rule' lists the rules"
+    key = wanted.upper() if wanted.upper().startswith("IMG") else wanted
+    scored = [(difflib.SequenceMatcher(None, key, candidate).ratio(), candidate)
+              for candidate in (*(rule.code for rule in rules), *(rule.name for rule in rules))]
+    top = max((score for score, _ in scored), default=0.0)
+    close = min((candidate for score, candidate in scored if score == top), default=None) if top >= 0.6 else None
+    hint = f"did you mean '{close}'?" if close else "'imagelint rule' lists the rules"
     return f"unknown rule {wanted!r}; {hint}"
 
 

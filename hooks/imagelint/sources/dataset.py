@@ -34,6 +34,14 @@ class ImageRef:
     is_symlink: bool = False
 
 
+@dataclass(frozen=True, order=True)
+class InvalidInput:
+    """A DVC pointer (or the manifest it names) refused as input; ``reason`` says what and where."""
+
+    path: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class Resolution:
     """What one run inspects: the new or changed images, and the whole dataset around them.
@@ -47,6 +55,8 @@ class Resolution:
     is attributed to the same one of them however pre-commit splits its file list.
     ``unlisted`` names the pointers within the run's scope whose manifest is nowhere on this
     machine: their images cannot even be listed, which the run must report, not skip.
+    ``invalid`` holds the pointers and manifests at the state that are malformed or point
+    outside the repository: each is an error on that file, and the dataset is incomplete.
     """
 
     targets: tuple[ImageRef, ...]
@@ -55,3 +65,4 @@ class Resolution:
     complete: bool = True
     changed: frozenset[str] = frozenset()
     unlisted: tuple[str, ...] = ()
+    invalid: tuple[InvalidInput, ...] = ()

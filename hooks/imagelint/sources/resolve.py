@@ -21,7 +21,9 @@ A manifest is read from the cache (DVC 3, then legacy layout), else rebuilt from
 when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote``. A
 missing base manifest makes every image of the new one count as changed; a missing state
 manifest leaves the dataset incomplete. Either gives a note; so does a malformed pointer or
-manifest. A bad revision raises ValueError.
+manifest. A malformed pointer or manifest at the state is ``Resolution.invalid`` (its content
+is checked before any of it names a file); one in the base is a note. A bad revision raises
+ValueError.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from imagelint.sources import dvcfiles, gitfiles
-from imagelint.sources.dataset import ImageRef, Resolution, is_image_path
+from imagelint.sources.dataset import ImageRef, InvalidInput, Resolution, is_image_path
 
 #: Git LFS pointer files are ~130 bytes; anything larger is real content.
 _LFS_POINTER_MAX = 1024
@@ -45,7 +47,7 @@ def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
     """Returns (root, resolution). root = git top-level, or cwd outside git. All ImageRef.path are relative to root, POSIX."""
     root = gitfiles.repo_root(Path(cwd))
     if root is None:
-        root = Path(os.path.abspath(cwd))
+        root = Path(os.path.realpath(cwd))
         return root, _outside_git(root, paths, check_all)
     with _gc_paused():
         return root, _GitResolver(root, use_remote).resolve(Path(cwd), paths, check_all, rev_range)
@@ -114,6 +116,8 @@ def _disk_images(root: Path, rel: str) -> Iterator[tuple[str, bool]]:
                 if is_image_path(entry.name):
                     yield path, True
             elif entry.is_dir():
+                if is_image_path(entry.name):
+                    yield path, False  # reported as not a regular file; its content is still checked
                 if entry.name not in (".git", ".dvc"):
                     folders.append(path)
             elif is_image_path(entry.name):
@@ -131,6 +135,7 @@ class _GitResolver:
         self.root = root
         self.use_remote = use_remote
         self.notes: list[str] = []
+        self.invalid: list[InvalidInput] = []
         self.complete = True
         self._dvc_roots: dict[str, Path] = {}
         self._caches: dict[Path, Path] = {}
@@ -205,9 +210,16 @@ class _GitResolver:
                         for path in sorted(selected))
         dataset = tuple(refs[path] for path in sorted(refs))
         asked = {_relative(cwd, self.root, given) for given in paths}
-        unlisted = {p for p in unlisted if check_all or p in changed_pointers or p in asked}
+        def in_scope(pointer: str) -> bool:
+            lock = posixpath.join(posixpath.dirname(pointer), "dvc.lock")
+            return check_all or bool({pointer, lock} & (changed_pointers | asked))
+
+        unlisted = {p for p in unlisted if in_scope(p)} - {item.path for item in self.invalid}
+        invalid = sorted(item for item in set(self.invalid) if in_scope(item.path))
+        self.notes += [f"{item.path}: {item.reason} (not part of this change)"
+                       for item in sorted(set(self.invalid)) if not in_scope(item.path)]
         return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
-                          tuple(sorted(unlisted)))
+                          tuple(sorted(unlisted)), tuple(invalid))
 
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so it only joins strings."""
@@ -254,8 +266,12 @@ class _GitResolver:
                 return dvcfiles.lock_outs(pointer, blobs.get(blob or "", b""), stages)
             return dvcfiles.dvc_file_outs(pointer, blobs.get(blob or "", b""))
         except dvcfiles.PointerError as exc:
-            self.notes.append(str(exc) if new else f"{exc} (previous version)")
-            self.complete = self.complete and not new
+            if new:
+                where = f" (line {exc.line})" if exc.line else ""
+                self.invalid.append(InvalidInput(exc.path, f"{exc.reason}{where}"))
+                self.complete = False
+            else:
+                self.notes.append(f"{exc} (previous version)")
             return None
 
     def _dvc_changes(self, old_outs: dict[str, list[dvcfiles.Out]], new_outs: dict[str, list[dvcfiles.Out]],
@@ -306,8 +322,11 @@ class _GitResolver:
             if manifest is None and self.use_remote:
                 manifest = self._remote_manifest(out)
         except dvcfiles.ManifestError as exc:
-            self.notes.append(f"{out.pointer}: manifest {out.md5} of {out.path} is {exc}")
-            self.complete = self.complete and not new
+            if new:
+                self.invalid.append(InvalidInput(out.pointer, f"the manifest {out.md5} of {out.path}: {exc}"))
+                self.complete = False
+            else:
+                self.notes.append(f"{out.pointer}: previous manifest {out.md5} of {out.path}: {exc}")
             return None
         if manifest is None and new:
             self.notes.append(f"{out.pointer}: manifest {out.md5} is not in the DVC cache: "

@@ -15,6 +15,7 @@ from typing import Any
 
 from imagelint.config import Config
 from imagelint.errors import UsageError
+from imagelint.sources.dataset import InvalidInput
 from imagelint.stats.labels import ImageLabels, read_labels
 from imagelint.stats.layout import verify_layout
 from imagelint.stats.document import ImageRecord, compute_stats, folder_record, labelled_record
@@ -28,6 +29,7 @@ class ComputedStats:
     stats: dict[str, Any] | None
     notes: tuple[str, ...] = ()
     problem: str = ""
+    invalid: tuple[InvalidInput, ...] = ()
 
 
 def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: bool = True,
@@ -41,6 +43,8 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     notes = tuple(resolution.notes)
+    if resolution.invalid:
+        return ComputedStats(root, None, notes, "a DVC pointer or manifest is invalid (IMG902)", resolution.invalid)
     if not resolution.complete:
         return ComputedStats(root, None, notes, "the dataset could not be listed in full")
     refs = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
