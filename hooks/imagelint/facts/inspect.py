@@ -198,5 +198,5 @@ def _progress(items: Iterable[tuple[ImageFacts | None, bool]], total: int) -> It
         return items
     from tqdm.std import tqdm
 
-    return tqdm(items, total=total, desc="imagelint: decoding", unit="image", file=sys.stderr, leave=False,
+    return tqdm(items, total=total, desc="imagelint: decoding", unit="image", file=sys.stderr, leave=True,
                 dynamic_ncols=True, mininterval=0.25)
