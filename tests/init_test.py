@@ -39,7 +39,8 @@ def test_fresh_dvc_repository(tmp_path: Path) -> None:
         "    rev: v0.1.0\n"
         "    hooks:\n"
         "      - id: imagelint\n"
-        "      - id: imagelint-stats\n"
+        "        verbose: true  # print warnings (near duplicates, balance) on commits that pass\n"
+        "      - id: imagelint-stats  # rewrites and stages the stats file when the dataset changed\n"
     )
     assert yaml.safe_load((tmp_path / "dvc.yaml").read_text()) == {
         "metrics": ["dataset-stats.json"],
@@ -67,7 +68,8 @@ def test_existing_files_are_kept_byte_for_byte(tmp_path: Path) -> None:
         "    rev: v0.1.0\n"
         "    hooks:\n"
         "      - id: imagelint\n"
-        "      - id: imagelint-stats\n"
+        "        verbose: true  # print warnings (near duplicates, balance) on commits that pass\n"
+        "      - id: imagelint-stats  # rewrites and stages the stats file when the dataset changed\n"
     )
     assert (tmp_path / "dvc.yaml").read_text() == dvc_yaml + (
         "- dataset-stats.json\n"

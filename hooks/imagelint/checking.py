@@ -3,21 +3,23 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Collection, Iterator, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
-from imagelint.findings import Finding
+from imagelint.findings import Finding, ImageSummary
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import inspect_images
+from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
 from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
 from imagelint.rules.image import image_findings, invalid_pointer_finding, unlisted_finding
 from imagelint.rules.selection import select_findings
+from imagelint.stats.layout import verify_layout
 
 if TYPE_CHECKING:
     from imagelint.facts.reference import Reference
@@ -25,10 +27,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """``images`` describes every path the findings name (their own and the related ones);
+    ``complete`` is False when part of the dataset could not be listed or compared."""
+
     findings: list[Finding]
     checked: int
     notes: tuple[str, ...]
     decoded: int
+    images: dict[str, ImageSummary] = field(default_factory=dict)
+    complete: bool = True
+    #: Findings the baseline accepts (left out of ``findings``), and its entries whose images
+    #: are no longer in the dataset.
+    accepted: list[Finding] = field(default_factory=list)
+    gone: list[BaselineEntry] = field(default_factory=list)
+    #: Where the bytes of each image in ``images`` may be read (for previews).
+    refs: dict[str, ImageRef] = field(default_factory=dict)
+
+    def md5s(self) -> dict[str, str | None]:
+        return {path: image.md5 for path, image in self.images.items()}
+
+    def shown_images(self) -> dict[str, ImageSummary]:
+        """The images the reported findings name (not those only accepted ones name)."""
+        shown = {path for f in self.findings for path in (f.path, *f.related)}
+        return {path: image for path, image in self.images.items() if path in shown}
     #: What was read from elsewhere (facts snapshots, image objects), one line each, for the user.
     transfers: tuple[str, ...] = ()
 
@@ -45,11 +66,13 @@ def check_images(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] = (),
     index: FactsIndex | None = None,
+    baseline: Collection[BaselineEntry] | None = None,
     scheduler: str | None = None,
     verbose: bool = False,
 ) -> CheckResult:
-    """``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the
-    all-pairs near-duplicate search of a whole-dataset check."""
+    """Check the images ``paths`` (or the change) name; findings ``baseline`` accepts are set apart.
+    ``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the all-pairs
+    near-duplicate search of a whole-dataset check."""
     from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
@@ -67,8 +90,10 @@ def check_images(
     pointer_findings = [unlisted_finding(pointer) for pointer in resolution.unlisted]
     pointer_findings += [invalid_pointer_finding(item.path, item.reason) for item in resolution.invalid]
     if not targets and not pointer_findings:  # the common commit that touches no image
-        return CheckResult([], 0, pull_notes + resolution.notes, 0, transfers)
+        return CheckResult([], 0, pull_notes + resolution.notes, 0, complete=resolution.complete,
+                           transfers=transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
+    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset], config)
     inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
     notes = pull_notes + resolution.notes
     if use_remote:
@@ -84,10 +109,14 @@ def check_images(
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += pointer_findings
+    md5_of = {item.ref.path: item.facts.md5 if item.facts else item.ref.md5 for item in checked}
+    gone: list[BaselineEntry] = []
     if checked:
         from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
+        md5_of = {**dict(zip(reference.paths, reference.md5s)), **md5_of}
+        gone = gone_entries(baseline, reference.md5s) if baseline else []
         with _all_pairs_search(scheduler) as all_pairs:
             findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
@@ -96,9 +125,30 @@ def check_images(
             gap = not_compared_finding(reference.missing, unlisted_elsewhere, must_be_complete=must_be_complete)
             findings += [gap] if gap else []
             if resolution.complete:
-                findings += _dataset_findings(root, dataset, reference, config, index)
-    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded,
-                       transfers)
+                touched = None if check_all else {ref.path for ref in targets} | resolution.changed
+                findings += _dataset_findings(root, dataset, reference, config, index, touched)
+    selected = select_findings(findings, config, select, ignore)
+    images = _summaries(selected, md5_of, index)
+    judged = judge(selected, md5_of, baseline or ())
+    refs = {ref.path: ref for group in (dataset, targets) for ref in group if ref.path in images} if images else {}
+    return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
+                       judged.accepted, gone, refs, transfers)
+
+
+def _summaries(
+    findings: Sequence[Finding], md5_of: dict[str, str | None], index: FactsIndex
+) -> dict[str, ImageSummary]:
+    """Size, dimensions and format of every image the findings name, from the index."""
+    named = {path for f in findings for path in (f.path, *f.related) if path in md5_of}
+    facts = index.lookup(md5 for path in named if (md5 := md5_of[path]))
+    images = {}
+    for path in sorted(named):
+        md5 = md5_of[path]
+        known = facts.get(md5 or "")
+        images[path] = ImageSummary(md5) if known is None else ImageSummary(
+            md5, known.size, known.width or None, known.height or None, known.format
+        )
+    return images
 
 
 def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
@@ -150,24 +200,34 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], co
 
 
 def _dataset_findings(
-    root: Path, dataset: Sequence[ImageRef], reference: "Reference", config: Config, index: FactsIndex
+    root: Path, dataset: Sequence[ImageRef], reference: "Reference", config: Config, index: FactsIndex,
+    touched: set[str] | None,
 ) -> list[Finding]:
-    """Balance (4xx) from the paths and labels; shortcuts and diversity (5xx) from stored facts."""
-    from imagelint.rules.balance import balance_findings, split_folder
+    """Balance (4xx) of the splits and classes holding a ``touched`` path (every one for None),
+    from the paths and labels; shortcuts and diversity (5xx) from stored facts."""
+    from imagelint.rules.balance import BalanceScope, balance_findings, split_folder
     from imagelint.rules.diversity import diversity_findings
     from imagelint.rules.shortcuts import shortcut_findings
-    from imagelint.stats.document import class_counts_stats, folder_class_counts
+    from imagelint.stats.document import (
+        NO_SPLIT, ROOT_KEY, class_counts_stats, folder_class_counts, folder_record, labelled_record,
+    )
     from imagelint.stats.labels import read_labels
     from imagelint.stats.layout import place
     from imagelint.stats.split_profiles import split_profiles
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
-        findings = balance_findings(folder_class_counts(paths, config), config)
+        stats = folder_class_counts(paths, config)
+        records = [folder_record(path, config) for path in touched or ()]
         labels = {}
     else:
         labels = read_labels(root, paths, config.labels, config.splits)
-        findings = balance_findings(class_counts_stats(paths, config, labels), config)
+        stats = class_counts_stats(paths, config, labels)
+        records = [labelled_record(path, labels.get(path), config) for path in touched or ()]
+    scope = None if touched is None else BalanceScope.of(
+        (record.root or ROOT_KEY, record.split or NO_SPLIT, record.classes) for record in records
+    )
+    findings = balance_findings(stats, config, scope)
     placed = []
     for path, md5 in zip(reference.paths, reference.md5s):
         placement = place(path, config.layout, config.splits)

@@ -13,11 +13,11 @@ import traceback
 from typing import Sequence
 
 from imagelint import __version__
-from imagelint.commands import check, demo, diff, facts, init, rule, settings, stats
+from imagelint.commands import baseline, check, demo, diff, facts, init, report, rule, settings, stats
 from imagelint.config import ConfigError
 from imagelint.errors import UsageError
 
-COMMAND_MODULES = (check, settings, rule, stats, diff, facts, init, demo)
+COMMAND_MODULES = (check, baseline, report, settings, rule, stats, diff, facts, init, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

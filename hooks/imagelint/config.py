@@ -159,15 +159,59 @@ def _resolution(value: Any) -> tuple[int, int]:
     raise ValueError(f"expected [width, height], got {value!r}")
 
 
-def _number(kind: type) -> Callable[[Any], Any]:
+def _number(
+    kind: type, low: float = 0, high: float | None = None, *, above_low: bool = False
+) -> Callable[[Any], Any]:
+    """A converter for numbers from ``low`` (excluded with ``above_low``) to ``high``."""
+    if high is not None:
+        wanted = f"a number from {low:g} to {high:g}"
+    else:
+        wanted = f"a number above {low:g}" if above_low else f"a number of at least {low:g}"
+    wanted = wanted.replace("a number", "a whole number") if kind is int else wanted
+
     def convert(value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise ValueError(f"expected a non-negative number, got {value!r}")
-        if kind is int and not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {value!r}")
+        number = isinstance(value, int if kind is int else (int, float)) and not isinstance(value, bool)
+        if not number or value < low or (above_low and value == low) or (high is not None and value > high):
+            raise ValueError(f"expected {wanted}, got {value!r}")
         return kind(value)
 
     return convert
+
+
+def _positive_size(value: Any) -> int:
+    size = parse_size(value)
+    if size <= 0:
+        raise ValueError(f"expected a size above 0, got {value!r}")
+    return size
+
+
+_PLACEHOLDERS = ("{split}", "{class}")
+
+
+def _layout(value: Any) -> str:
+    """A folder pattern whose only placeholders are ``{split}`` and ``{class}``, each at most once."""
+    layout = _string(value)
+    for token in re.findall(r"\{[^{}/]*\}?|\}", layout):
+        if token not in _PLACEHOLDERS:
+            close = difflib.get_close_matches(token, _PLACEHOLDERS, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'?" if close else "the placeholders are {split} and {class}"
+            raise ValueError(f"unknown placeholder '{token}' in {layout!r}; {hint}")
+    for placeholder in _PLACEHOLDERS:
+        if layout.count(placeholder) > 1:
+            raise ValueError(f"{placeholder} appears more than once in {layout!r}")
+    return layout
+
+
+def _splits(value: Any) -> tuple[str, ...]:
+    names = _string_list(value)
+    if not names:
+        raise ValueError("expected at least one split folder name")
+    for name in names:
+        if not name or "/" in name:
+            raise ValueError(f"expected folder names without '/', got {name!r}")
+    if len({name.lower() for name in names}) < len(names):
+        raise ValueError(f"a split is listed twice in {list(names)!r}")
+    return names
 
 
 def _string(value: Any) -> str:
@@ -196,27 +240,27 @@ def _formats(value: Any) -> tuple[str, ...]:
 
 LIMIT_KEYS: dict[str, Callable[[Any], Any]] = {
     "formats": _formats,
-    "max-file-size": parse_size,
+    "max-file-size": _positive_size,
     "min-resolution": _resolution,
-    "max-pixels": _number(int),
-    "dark-threshold": _number(float),
-    "light-threshold": _number(float),
-    "low-information-threshold": _number(float),
+    "max-pixels": _number(int, 0, above_low=True),
+    "dark-threshold": _number(float, 0, 1),
+    "light-threshold": _number(float, 0, 1),
+    "low-information-threshold": _number(float, 0, 8),  # bits of entropy of an 8-bit histogram
     "blur-threshold": _number(float),
     "select": _string_list,
     "ignore": _string_list,
     "severity": _severities,
 }
 TOP_KEYS: dict[str, Callable[[Any], Any]] = {
-    "near-duplicate-threshold": _number(int),
+    "near-duplicate-threshold": _number(int, 0, 64),  # bits of a 64-bit pHash
     "match-mirrored": _boolean,
-    "layout": _string,
-    "splits": _string_list,
+    "layout": _layout,
+    "splits": _splits,
     "min-class-images": _number(int),
-    "max-class-ratio": _number(float),
-    "share-drift-points": _number(float),
-    "shortcut-threshold": _number(float),
-    "diversity-threshold": _number(float),
+    "max-class-ratio": _number(float, 1),
+    "share-drift-points": _number(float, 0, 100),
+    "shortcut-threshold": _number(float, 0, 1),
+    "diversity-threshold": _number(float, 0, 1),
     "stats-file": _string,
     "labels": _string,
     "cache-dir": _string,
@@ -260,8 +304,29 @@ def build_config(table: dict[str, Any], source: str) -> Config:
     top = {_attr(key): _convert(source, key, table[key], TOP_KEYS[key]) for key in TOP_KEYS if key in table}
     if top.get("labels", "folders") not in ("folders", "yolo", "coco"):
         raise ConfigError(f"{source}: key 'labels': expected \"folders\", \"yolo\" or \"coco\"")
+    if top.get("labels", "folders") == "folders" and "{class}" not in top.get("layout", "{class}"):
+        raise ConfigError(f"{source}: key 'layout': {top['layout']!r} has no {{class}}, so no image gets a "
+                          "class (with labels = \"folders\" the class is a folder of the path)")
     overrides = tuple(_override(source, i, item) for i, item in enumerate(table.get("overrides", [])))
+    _check_rule_tokens(source, [("", limit_changes), *((f"overrides[{i}].", item.changes)
+                                                        for i, item in enumerate(overrides))])
     return Config(source=source, preset=preset, limits=limits, overrides=overrides, **top)
+
+
+def _check_rule_tokens(source: str, places: list[tuple[str, dict[str, Any]]]) -> None:
+    """Every code, prefix or name in select / ignore / severity names a rule. The registry is
+    loaded only when one of them is set, so the usual configuration costs nothing."""
+    wanted = [(where + key, changes[key]) for where, changes in places for key in ("select", "ignore", "severity")
+              if key in changes]
+    if not wanted:
+        return
+    from imagelint.rules.selection import unknown_rule_token
+
+    for key, values in wanted:
+        for value in values:
+            problem = unknown_rule_token(value[0] if isinstance(value, tuple) else value)
+            if problem:
+                raise ConfigError(f"{source}: key '{key}': {problem}")
 
 
 def _override(source: str, index: int, item: Any) -> Override:

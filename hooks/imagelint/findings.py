@@ -20,3 +20,14 @@ class Finding:
     severity: Severity
     message: str
     related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImageSummary:
+    """What a report shows of an image a finding names; None where its bytes were not read."""
+
+    md5: str | None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None

@@ -84,7 +84,12 @@ def _separated(text: str) -> str:
 
 
 def hooks_entry(repo_url: str, rev: str) -> list[str]:
-    return [f"repo: {_scalar(repo_url)}", f"rev: {_scalar(rev)}", "hooks:", *(f"  - id: {i}" for i in HOOK_IDS)]
+    """The repository entry; ``verbose`` spelled out, since pre-commit hides a passing hook's warnings."""
+    return [
+        f"repo: {_scalar(repo_url)}", f"rev: {_scalar(rev)}", "hooks:",
+        "  - id: imagelint", "    verbose: true  # print warnings (near duplicates, balance) on commits that pass",
+        "  - id: imagelint-stats  # rewrites and stages the stats file when the dataset changed",
+    ]
 
 
 def add_hooks(root: Path, repo_url: str, rev: str) -> Action:

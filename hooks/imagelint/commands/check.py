@@ -11,6 +11,9 @@ from pathlib import Path
 
 from imagelint.commands.common import add_common_options, load_context
 from imagelint.errors import UsageError
+from imagelint.rules.baseline import BASELINE_FILE
+
+FORMATS = ("text", "json", "github", "sarif", "gitlab")
 
 DESCRIPTION = """\
 Check images for corrupt data, wrong formats, what training loaders trip on (EXIF rotation,
@@ -23,6 +26,9 @@ With no PATH inside a git repository, checks the images the next commit adds or 
 dvc.lock given as PATH with no staged change means every image it tracks (as with
 'pre-commit run --all-files'). Outside git, checks the images under PATH (default: here).
 
+Findings that .imagelint-baseline.json accepts (see 'imagelint baseline') are counted, not
+reported, and never fail the run.
+
 Exit status: 0 no errors, 1 errors found, 2 usage, configuration or internal error.
 """
 
@@ -34,17 +40,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="image files, folders, .dvc files or dvc.lock")
     parser.add_argument("--all", dest="check_all", action="store_true",
-                        help="check every git-tracked and DVC-tracked image of the repository")
+                        help="check every git-tracked and DVC-tracked image of the repository, and the "
+                        "class balance of every split (without it, only the splits and classes the checked "
+                        "images are in)")
     parser.add_argument("--rev", metavar="A..B", help="check what changed between two revisions (for CI); "
                         "default: HEAD against the staged state, or PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF")
-    parser.add_argument("--format", dest="output_format", choices=("text", "json", "github"), default="text",
-                        help="output format (default: text)")
+    parser.add_argument("--format", dest="output_format", choices=FORMATS, default="text",
+                        help="output format (default: text); sarif for GitHub code scanning, gitlab for "
+                        "GitLab Code Quality")
     parser.add_argument("--select", metavar="CODES", help="comma-separated codes, code prefixes or rule names "
                         "to report (replaces the configured selection)")
     parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes, prefixes or names to skip")
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for decoding "
                         "(default: one per CPU)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
+    parser.add_argument("--no-baseline", action="store_true", help="report the findings "
+                        f"{BASELINE_FILE} accepts too")
     parser.add_argument("--remote", action="store_true", help="fetch the dataset's facts snapshots from the DVC "
                         "remote first, then read the images no snapshot describes and the cache lacks from the "
                         "remote (needs the imagelint[dvc] extra)")
@@ -56,10 +67,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    _, config = load_context(args)
+    root, config = load_context(args)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     from imagelint.checking import check_images
+    from imagelint.rules.baseline import read_baseline
+
+    baseline = None if args.no_baseline else read_baseline(root / BASELINE_FILE)
 
     result = check_images(
         Path.cwd(), args.paths, config,
@@ -67,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
         rev_range=revision_range(args.rev),
         use_remote=args.remote,
         jobs=args.jobs,
-        select=_tokens(args.select),
-        ignore=_tokens(args.ignore) or (),
+        select=_tokens(args.select, "--select"),
+        ignore=_tokens(args.ignore, "--ignore") or (),
+        baseline=baseline,
         scheduler=args.scheduler,
         verbose=args.verbose,
     )
@@ -80,7 +95,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"imagelint: warning: {printable(note)}", file=sys.stderr)
     for transfer in result.transfers:
         print(f"imagelint: {transfer}", file=sys.stderr)
-    sys.stdout.write(render(result.findings, result.checked, args.output_format))
+    if result.accepted:
+        print(f"imagelint: {_plural(len(result.accepted), 'known finding')} accepted by {BASELINE_FILE} "
+              "(--no-baseline shows them)", file=sys.stderr)
+    if result.gone:
+        names = "; ".join(printable(entry.describe()) for entry in result.gone[:3]) + ("; ..." if len(result.gone) > 3 else "")
+        print(f"imagelint: warning: {BASELINE_FILE}: {_plural(len(result.gone), 'entry', 'entries')} "
+              f"{'names' if len(result.gone) == 1 else 'name'} images "
+              f"no longer in the dataset ({names}): 'imagelint baseline --update' drops them", file=sys.stderr)
+    if args.output_format == "sarif":
+        from imagelint.output.sarif import render_sarif
+
+        sys.stdout.write(render_sarif(result.findings, result.md5s(), root))
+    elif args.output_format == "gitlab":
+        from imagelint.output.gitlab import render_gitlab
+
+        sys.stdout.write(render_gitlab(result.findings, result.md5s(), root))
+    else:
+        sys.stdout.write(render(result.findings, result.checked, args.output_format, result.shown_images()))
     failed = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if failed and not args.exit_zero else 0
 
@@ -96,5 +128,17 @@ def revision_range(rev: str | None) -> tuple[str, str] | None:
     return (start, end) if start and end else None
 
 
-def _tokens(value: str | None) -> list[str] | None:
-    return [token.strip() for token in value.split(",") if token.strip()] if value else None
+def _plural(n: int, word: str, plural: str = "") -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def _tokens(value: str | None, option: str) -> list[str] | None:
+    """The codes, prefixes or names of ``--select`` / ``--ignore``; one that names no rule is a usage error."""
+    from imagelint.rules.selection import unknown_rule_token
+
+    tokens = [token.strip() for token in value.split(",") if token.strip()] if value else None
+    for token in tokens or ():
+        problem = unknown_rule_token(token)
+        if problem:
+            raise UsageError(f"{option}: {problem}")
+    return tokens

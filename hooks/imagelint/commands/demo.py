@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 DESCRIPTION = """\
-Build the sample dataset repository (sample-repo/ of the imagelint checkout) in DIR: git init,
+Build the sample dataset repository (shipped in the package, imagelint/sample/) in DIR: git init,
 dvc init, 'dvc add' of the train, val and test folders, a local DVC remote, and imagelint's
 and DVC's hooks installed with pre-commit from the installed packages (no downloads). Then
 narrate four steps with the real commands and their output:
@@ -14,7 +14,7 @@ narrate four steps with the real commands and their output:
   3. 40 more pictures of one class: the stats hook updates dataset-stats.json;
   4. 'imagelint diff' and 'dvc metrics diff' show the drift.
 
-Needs git, dvc and pre-commit (pip install -e ".[test]" installs the last two).
+Needs git, dvc and pre-commit (pip install "imagelint[demo]" installs the last two).
 Exit status: 0 every step behaved as narrated, 1 a step did not (the last line names it),
 2 a missing tool, a missing sample or a DIR that is not empty.
 """

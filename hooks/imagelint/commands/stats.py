@@ -16,7 +16,8 @@ height, formats, bytes, exact duplicates, and how each class looks (quartiles of
 contrast, saturation, colourfulness, aspect ratio, megapixels and JPEG quality; cameras and
 formats; object sizes with detection labels; near-copy redundancy). Write them to the stats file (stats-file, default
 dataset-stats.json) as sorted, indented JSON that reads well in 'git diff' and serves as a DVC
-metrics and plots file.
+metrics and plots file. The imagelint-stats hook runs 'imagelint stats --stage', so the commit
+carries the counts it makes and a refused commit leaves no unstaged file behind.
 
 Exit status: 0 the staged file is up to date (or --stage staged it), 1 the file was rewritten
 and needs 'git add' (or, with --check, is out of date), 2 usage or configuration error. When

@@ -26,6 +26,8 @@ from imagelint.safe_open import read_limit, read_regular_file
 
 #: Below this many images to decode, worker start-up costs more than it saves.
 PARALLEL_THRESHOLD = 8
+#: From this many images to decode, a run takes long enough to show progress.
+PROGRESS_FROM = 50
 #: Facts are written to the index every this many images or seconds, so an interrupted run keeps them.
 STORE_BATCH = 32
 STORE_INTERVAL = 1.0
@@ -189,12 +191,12 @@ def _git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _progress(items: Iterable[tuple[ImageFacts | None, bool]], total: int) -> Iterator[tuple[ImageFacts | None, bool]]:
-    """Pass items through, drawing a counter on stderr when it is a terminal."""
-    show = total >= 50 and sys.stderr.isatty()
-    for done, item in enumerate(items, 1):
-        if show and (done % 25 == 0 or done == total):
-            print(f"\rimagelint: inspected {done}/{total} images", end="", file=sys.stderr, flush=True)
-        yield item
-    if show:
-        print(file=sys.stderr)
+def _progress(items: Iterable[tuple[ImageFacts | None, bool]], total: int) -> Iterable[tuple[ImageFacts | None, bool]]:
+    """Pass items through with a progress bar (count, rate, ETA) on stderr when it is a terminal;
+    tqdm is imported only then, so hooks and CI logs never pay for it."""
+    if total < PROGRESS_FROM or not sys.stderr.isatty():
+        return items
+    from tqdm.std import tqdm
+
+    return tqdm(items, total=total, desc="imagelint: decoding", unit="image", file=sys.stderr, leave=True,
+                dynamic_ncols=True, mininterval=0.25)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from typing import Sequence
+from dataclasses import asdict, replace
+from typing import Mapping, Sequence
 
-from imagelint.findings import Finding, Severity
+from imagelint.findings import Finding, ImageSummary, Severity
 from imagelint.output.escape import printable
 
 
@@ -13,11 +13,13 @@ def count(findings: Sequence[Finding], severity: Severity) -> int:
     return sum(1 for f in findings if f.severity is severity)
 
 
-def render(findings: Sequence[Finding], checked: int, output_format: str) -> str:
+def render(
+    findings: Sequence[Finding], checked: int, output_format: str, images: Mapping[str, ImageSummary] | None = None
+) -> str:
     """The whole report for ``findings`` (already sorted) after ``checked`` images; names escaped."""
     findings = [_printable(f) for f in findings]
     if output_format == "json":
-        return render_json(findings, checked)
+        return render_json(findings, checked, images or {})
     if output_format == "github":
         return render_github(findings, checked)
     return render_text(findings, checked)
@@ -40,7 +42,8 @@ def summary_line(findings: Sequence[Finding], checked: int) -> str:
     return f"imagelint: {images}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}."
 
 
-def render_json(findings: Sequence[Finding], checked: int) -> str:
+def render_json(findings: Sequence[Finding], checked: int, images: Mapping[str, ImageSummary] | None = None) -> str:
+    """Findings, then md5, bytes, width, height and format of every image they name."""
     document = {
         "findings": [
             {
@@ -53,6 +56,7 @@ def render_json(findings: Sequence[Finding], checked: int) -> str:
             }
             for f in findings
         ],
+        "images": {printable(path): asdict(image) for path, image in sorted((images or {}).items())},
         "summary": {
             "checked": checked,
             "errors": count(findings, Severity.ERROR),

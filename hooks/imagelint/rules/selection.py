@@ -1,6 +1,7 @@
 """Which findings a run reports, and at what severity: select, ignore and severity settings."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from typing import Iterable, Sequence
 
@@ -12,6 +13,25 @@ def matches(finding: Finding, token: str) -> bool:
     """A token names a rule (``near-duplicate``) or a code prefix (``IMG3``, ``IMG302``)."""
     token = token.strip()
     return token == finding.rule or (token.upper().startswith("IMG") and finding.code.startswith(token.upper()))
+
+
+def unknown_rule_token(token: str) -> str | None:
+    """Why ``token`` selects no rule (with the closest code or name), or None when it selects one."""
+    from imagelint.rules import all_rules
+
+    rules = all_rules().values()
+    wanted = token.strip()
+    if wanted.upper().startswith("IMG") and any(rule.code.startswith(wanted.upper()) for rule in rules):
+        return None
+    if any(wanted == rule.name for rule in rules):
+        return None
+    key = wanted.upper() if wanted.upper().startswith("IMG") else wanted
+    scored = [(difflib.SequenceMatcher(None, key, candidate).ratio(), candidate)
+              for candidate in (*(rule.code for rule in rules), *(rule.name for rule in rules))]
+    top = max((score for score, _ in scored), default=0.0)
+    close = min((candidate for score, candidate in scored if score == top), default=None) if top >= 0.6 else None
+    hint = f"did you mean '{close}'?" if close else "'imagelint rule' lists the rules"
+    return f"unknown rule {wanted!r}; {hint}"
 
 
 def _opt_in_codes() -> set[str]:

@@ -17,6 +17,7 @@ from imagelint.config import Config
 from imagelint.errors import UsageError
 from imagelint.sources.dataset import InvalidInput
 from imagelint.stats.labels import ImageLabels, read_labels
+from imagelint.stats.layout import verify_layout
 from imagelint.stats.document import ImageRecord, compute_stats, folder_record, labelled_record
 from imagelint.stats.properties import image_profile
 
@@ -50,6 +51,8 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
     if not resolution.complete:
         return ComputedStats(root, None, notes, "the dataset could not be listed in full")
     refs = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
+    paths = [ref.path for ref in refs]
+    verify_layout(paths, paths, config)
     inspections = inspect_images(refs, config, jobs=jobs)
     missing = sorted(path for path, item in inspections.items() if item.facts is None and not item.ref.is_symlink)
     if missing and exact:
