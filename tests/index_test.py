@@ -66,3 +66,28 @@ def test_the_index_stays_small_per_image(tmp_path: Path) -> None:
     index.store(rows, {})
     index._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert index.path.stat().st_size / len(rows) < 100
+
+
+def test_a_library_version_change_keeps_the_facts(tmp_path: Path, monkeypatch) -> None:
+    """Facts are keyed by (content md5, FACTS_VERSION): a Pillow or ImageHash upgrade keeps them."""
+    import importlib.metadata
+
+    import PIL
+    import imagehash
+
+    FactsIndex(tmp_path).store(FACTS, {})
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "99.0" if name.lower() in ("pillow", "imagehash") else real_version(name))
+    monkeypatch.setattr(PIL, "__version__", "99.0")
+    monkeypatch.setattr(imagehash, "__version__", "99.0")
+    upgraded = FactsIndex(tmp_path)
+    assert upgraded.lookup(f.md5 for f in FACTS) == {f.md5: f for f in FACTS}
+
+
+def test_a_facts_version_bump_starts_afresh(tmp_path: Path, monkeypatch) -> None:
+    from imagelint.facts import image_facts
+
+    FactsIndex(tmp_path).store(FACTS, {})
+    monkeypatch.setattr(image_facts, "FACTS_VERSION", image_facts.FACTS_VERSION + 1)
+    assert FactsIndex(tmp_path).lookup(f.md5 for f in FACTS) == {}

@@ -204,8 +204,22 @@ def fresh_clone(base_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return clone
 
 
-def test_fresh_clone_checks_every_image_of_the_new_manifest(fresh_clone: Path) -> None:
+def test_a_range_check_reads_the_old_manifest_from_the_remote_unasked(
+        fresh_clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(fresh_clone / ".git" / "dvc-site"))
     _, resolution = resolve_images(fresh_clone, [], rev_range=("HEAD~1", "HEAD"))
+    assert paths(resolution.targets) == CHANGED_C2 and resolution.notes == ()
+
+
+def test_fresh_clone_without_the_remote_checks_every_image_of_the_new_manifest(
+        fresh_clone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(fresh_clone / ".git" / "dvc-site"))
+    missing = fresh_clone.parent / "no-remote-here"
+    (fresh_clone / ".dvc" / "config.local").write_text(f"['remote \"local\"']\n    url = {missing}\n")
+    try:
+        _, resolution = resolve_images(fresh_clone, [], rev_range=("HEAD~1", "HEAD"))
+    finally:
+        (fresh_clone / ".dvc" / "config.local").unlink()
     assert paths(resolution.targets) == sorted(DATASET_C2)
     assert len(resolution.notes) == 1 and resolution.complete
     assert resolution.notes[0].startswith("data/train.dvc: previous manifest ")

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -14,7 +13,8 @@ from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.inspect import Inspection, inspect_images
+from imagelint.facts.inspect import inspect_images
+from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
 from imagelint.rules.image import image_findings, invalid_pointer_finding, unlisted_finding
 from imagelint.rules.selection import select_findings
@@ -26,6 +26,8 @@ class CheckResult:
     checked: int
     notes: tuple[str, ...]
     decoded: int
+    #: What was read from elsewhere (facts snapshots, image objects), one line each, for the user.
+    transfers: tuple[str, ...] = ()
 
 
 def check_images(
@@ -45,54 +47,77 @@ def check_images(
 ) -> CheckResult:
     """``scheduler``: a Dask scheduler address ("local" for a LocalCluster) that runs the
     all-pairs near-duplicate search of a whole-dataset check."""
+    from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
+    index = index or FactsIndex(config.resolved_cache_dir())
+    pull_notes: tuple[str, ...] = ()
+    transfers: tuple[str, ...] = ()
+    if use_remote:
+        pull_notes, transfers = _pull_facts(cwd, config, index, rev_range)
     try:
-        root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote)
+        root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote,
+                                          pulled=pulled_manifests(config.resolved_cache_dir()))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
     pointer_findings = [unlisted_finding(pointer) for pointer in resolution.unlisted]
     pointer_findings += [invalid_pointer_finding(item.path, item.reason) for item in resolution.invalid]
     if not targets and not pointer_findings:  # the common commit that touches no image
-        return CheckResult([], 0, resolution.notes, 0)
+        return CheckResult([], 0, pull_notes + resolution.notes, 0, transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    index = index or FactsIndex(config.resolved_cache_dir())
     inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
-    notes = resolution.notes
+    notes = pull_notes + resolution.notes
     if use_remote:
-        notes += _inspect_from_remote(root, inspections, config, jobs, index)
+        from imagelint.facts.remote_bytes import inspect_from_remote
+
+        missing = [item.ref for item in inspections.values() if item.facts is None]
+        fetched = inspect_from_remote(root, missing, config, jobs, index)
+        inspections.update(fetched.inspections)
+        notes += (fetched.problem,) if fetched.problem else ()
+        if fetched.inspections:
+            transfers += (f"read {len(fetched.inspections)} image(s) ({fetched.bytes_read / 1e6:.1f} MB) "
+                          "from the DVC remote",)
     checked = [inspections[ref.path] for ref in targets]
     findings = [f for item in checked for f in image_findings(item.ref, item.facts, config.limits_for(item.ref.path))]
     findings += pointer_findings
-    if checked and resolution.complete:
+    if checked:
         from imagelint.facts.reference import build_reference
 
         reference = build_reference(checked, dataset, config, index, jobs)
         with _all_pairs_search(scheduler) as all_pairs:
             findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
-            findings += _balance_findings(root, dataset, config)
-    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded)
+            must_be_complete = check_all or rev_range is not None or use_remote
+            unlisted_elsewhere = len(set(resolution.unlisted_anywhere) - set(resolution.unlisted))
+            gap = not_compared_finding(reference.missing, unlisted_elsewhere, must_be_complete=must_be_complete)
+            findings += [gap] if gap else []
+            if resolution.complete:
+                findings += _balance_findings(root, dataset, config)
+    return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded,
+                       transfers)
 
 
-def _inspect_from_remote(
-    root: Path, inspections: dict[str, Inspection], config: Config, jobs: int | None, index: FactsIndex
-) -> tuple[str, ...]:
-    """Fill in images missing locally from the DVC remote, fetched into a temporary folder."""
-    from imagelint.sources import dvc_remote
+def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
+                rev_range: tuple[str, str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--remote`` first fetches the facts snapshots of the base of the change (HEAD for a commit),
+    so that only images no snapshot describes need their bytes read. Never the other side's: a
+    pull request could bring a snapshot of its own describing its new images as it likes, while
+    content that is already in the base can only carry the base's facts. Returns (warnings, what moved)."""
+    from imagelint.facts.sharing import describe, pull_from_remote
+    from imagelint.sources import gitfiles
 
-    missing = [item.ref for item in inspections.values() if item.facts is None and item.ref.md5 and not item.ref.is_symlink]
-    if not missing:
-        return ()
-    with tempfile.TemporaryDirectory(prefix="imagelint-remote-") as folder:
-        try:
-            fetched = dvc_remote.fetch_remote_objects(root, {ref.md5 for ref in missing if ref.md5}, Path(folder))
-        except dvc_remote.RemoteUnavailable as exc:
-            return (str(exc),)
-        refs = [replace(ref, sources=(str(fetched[ref.md5]),)) for ref in missing if ref.md5 in fetched]
-        inspections.update(inspect_images(refs, config, jobs=jobs, index=index))
-    return ()
+    root = gitfiles.repo_root(cwd)
+    if root is None:
+        return (), ()
+    revs: list[str | None] = [rev_range[0] if rev_range else "HEAD"]
+    if not rev_range and gitfiles.head_tree(root) == gitfiles.EMPTY_TREE:
+        return (), ()
+    try:
+        transfer = pull_from_remote(root, revs, config, index)
+    except gitfiles.GitError:
+        return (), ()
+    return transfer.notes, (describe(transfer, "pulled", "from the DVC remote"),)
 
 
 @contextmanager

@@ -43,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for decoding "
                         "(default: one per CPU)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
-    parser.add_argument("--remote", action="store_true", help="read images missing from the DVC cache from "
-                        "the DVC remote (needs the imagelint[dvc] extra)")
+    parser.add_argument("--remote", action="store_true", help="fetch the dataset's facts snapshots from the DVC "
+                        "remote first, then read the images no snapshot describes and the cache lacks from the "
+                        "remote (needs the imagelint[dvc] extra)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run the all-pairs near-duplicate search of a "
                         "whole-dataset check on this Dask cluster ('local': a LocalCluster here; needs the "
                         "imagelint[dask] extra)")
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
     for note in result.notes:
         print(f"imagelint: warning: {printable(note)}", file=sys.stderr)
+    for transfer in result.transfers:
+        print(f"imagelint: {transfer}", file=sys.stderr)
     sys.stdout.write(render(result.findings, result.checked, args.output_format))
     failed = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if failed and not args.exit_zero else 0

@@ -12,6 +12,8 @@ from imagelint.config import Config
 from imagelint.errors import UsageError
 
 STAGED = "staged"
+#: How the notes about a committed stats file begin; they go into the report itself as well.
+STATS_NOTE = "stats file"
 
 DESCRIPTION = """\
 Compare the dataset stats of two revisions: per split, each class's image count before and
@@ -24,7 +26,11 @@ crossed max-class-ratio.
   imagelint diff A B, diff A..B  A against B (in CI: the pull request's base against its head)
 
 A revision's stats are read from the committed stats file, or computed from the dataset at
-that revision when the file is not there. The staged state is always computed.
+that revision when the file is not there. A committed file is first checked against the
+dataset at its revision (class counts from the paths, no image read): when it does not match,
+the stats are computed from the dataset instead and the report says so; when the dataset
+cannot be listed, the report says the file could not be verified. The staged state is always
+computed.
 --format md writes a pull-request comment with a Mermaid chart GitHub renders inline.
 """
 
@@ -49,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     (old, old_notes), (new, new_notes) = _stats_at(root, config, old_rev), _stats_at(root, config, new_rev)
     for note in (*old_notes, *new_notes):
         print(f"imagelint: warning: {note}", file=sys.stderr)
-    sys.stdout.write(RENDERERS[args.output_format](compare_stats(old, new, config, old_rev, new_rev)))
+    warnings = tuple(note for note in (*old_notes, *new_notes) if note.startswith(STATS_NOTE))
+    comparison = compare_stats(old, new, config, old_rev, new_rev, warnings)
+    sys.stdout.write(RENDERERS[args.output_format](comparison))
     return 0
 
 
@@ -81,7 +89,21 @@ def _stats_at(root: Path, config: Config, rev: str) -> tuple[dict[str, Any], tup
     else:
         committed = committed_stats(root, rev, config.stats_file)
         if committed is not None:
-            return committed, ()
+            from imagelint.stats.verify import verify_committed
+
+            verdict = verify_committed(root, config, rev, committed)
+            name = f"{STATS_NOTE} {config.stats_file} at {rev}"
+            if verdict.matches:
+                return committed, ()
+            if verdict.matches is None:
+                return committed, (f"{name} could not be verified: {verdict.problem}",)
+            stale = (f"{name} does not match the dataset at that revision ({verdict.listed} images); "
+                     "the stats below are computed from the dataset: run 'imagelint stats' and commit the file",)
+            computed = dataset_stats(root, config, rev=rev, exact=False)
+            if computed.stats is None:
+                return committed, (f"{name} does not match the dataset at that revision and cannot be "
+                                   f"recomputed: {computed.problem}",)
+            return computed.stats, (*stale, *computed.notes)
         computed = dataset_stats(root, config, rev=rev, exact=False)
     if computed.stats is None:
         raise UsageError(f"cannot compute the stats of {rev}: {computed.problem}")

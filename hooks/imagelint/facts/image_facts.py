@@ -26,7 +26,9 @@ DRAFT_SIZE = 64
 STATS_SIDE = 128
 #: Frames of a multi-picture (MPO) file that are checked for intact data.
 MAX_FRAMES = 8
-#: Bumped whenever a change here changes any stored value, so cached facts are recomputed.
+#: Bumped whenever a change here, or a library upgrade measured to matter (bench/LIBRARIES.md),
+#: changes stored values, so cached and shared facts are recomputed. Facts are valid for
+#: (content md5, FACTS_VERSION): nothing else, so they can travel between machines.
 FACTS_VERSION = 2
 
 

@@ -1,9 +1,11 @@
 """The content-addressed index: image facts keyed by content md5, kept per machine.
 
-One SQLite file per fingerprint of everything that shapes the stored values (schema, decode
-and hash parameters, Pillow and ImageHash versions): a change of any of them starts a fresh
-file instead of mixing incompatible hashes, and two virtualenvs with different versions can
-share the folder. WAL mode and a busy timeout make concurrent runs safe; a file that turns out
+One SQLite file per fingerprint of what this project decides about the stored values (schema,
+``FACTS_VERSION``, decode and hash parameters): a change of any of them starts a fresh file
+instead of mixing incompatible hashes. Library versions are deliberately not part of it: a
+Pillow or ImageHash upgrade moves a few hashes by a bit or two, far inside the near-duplicate
+threshold (bench/LIBRARIES.md), while discarding the facts would decode the whole dataset
+again on every machine; a library change that matters is a ``FACTS_VERSION`` bump. WAL mode and a busy timeout make concurrent runs safe; a file that turns out
 corrupt is deleted and rebuilt, and if even that fails the run goes on without a cache.
 A second table maps git blob ids to md5s so git-tracked images are found without reading them.
 """
@@ -11,8 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from dataclasses import astuple, fields
-from importlib import metadata
+from dataclasses import fields
 from pathlib import Path
 from typing import Collection, Iterable, Iterator, Sequence, Tuple
 
@@ -32,23 +33,14 @@ NO_ENTROPY = 10**9
 
 
 def fingerprint() -> str:
-    """Everything that changes stored values; part of the file name."""
+    """What this project decides about stored values (never a library version); part of the file name."""
     parts = [
         f"schema={SCHEMA_VERSION}",
         f"facts={image_facts.FACTS_VERSION}",
         f"draft={image_facts.DRAFT_SIZE}",
         f"stats={image_facts.STATS_SIDE}",
-        f"pillow={_version('Pillow')}",
-        f"imagehash={_version('ImageHash')}",
     ]
     return hashlib.sha1(";".join(parts).encode()).hexdigest()[:12]
-
-
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 class FactsIndex:
@@ -158,7 +150,8 @@ def signed_hash(value: int) -> int:
 
 def _to_row(facts: ImageFacts) -> tuple:
     row = []
-    for name, value in zip(_COLUMNS, astuple(facts)):
+    for name in _COLUMNS:  # not dataclasses.astuple, which deep-copies every value
+        value = getattr(facts, name)
         if name == "md5":
             value = bytes.fromhex(value)
         elif name in ("phash", "phash_mirror") and value is not None:

@@ -22,7 +22,8 @@ class Reference:
     """Every image a new image is compared with (the targets included), one row each.
 
     ``intact`` rows take part in exact matching (broken files are IMG001's business);
-    ``hashed`` rows, intact and not nearly uniform, in near matching.
+    ``hashed`` rows, intact and not nearly uniform, in near matching. ``missing`` are the
+    dataset images left out because neither their facts nor their bytes are on this machine.
     """
 
     paths: list[str]
@@ -31,6 +32,7 @@ class Reference:
     phash_mirror: np.ndarray
     intact: np.ndarray
     hashed: np.ndarray
+    missing: tuple[str, ...] = ()
 
 
 def build_reference(
@@ -48,6 +50,7 @@ def build_reference(
             md5_of[item.ref.path] = item.facts.md5
             rows[item.facts.md5] = _row(item.facts)
     listed = [(ref.path, md5_of[ref.path]) for ref in others if md5_of[ref.path] in rows]
+    missing = tuple(ref.path for ref in others if md5_of[ref.path] not in rows) if len(listed) < len(others) else ()
     listed += [(item.ref.path, item.facts.md5) for item in targets if item.facts is not None]
     rows.update((item.facts.md5, _row(item.facts)) for item in targets if item.facts is not None)
     paths = [path for path, _ in listed]
@@ -65,6 +68,7 @@ def build_reference(
         phash_mirror=mirror.view(np.uint64),
         intact=intact.astype(bool),
         hashed=intact.astype(bool) & has_hash.astype(bool) & (entropy >= floor),
+        missing=missing,
     )
 
 

@@ -29,7 +29,7 @@ class Rule:
 
 def all_rules() -> dict[str, Rule]:
     """Every rule by code, in code order."""
-    from imagelint.rules import balance, duplicates, image
+    from imagelint.rules import balance, coverage, duplicates, image
 
-    rules = [*image.RULES, *duplicates.RULES, *balance.RULES]
+    rules = [*image.RULES, *duplicates.RULES, *balance.RULES, *coverage.RULES]
     return {rule.code: rule for rule in sorted(rules, key=lambda r: r.code)}

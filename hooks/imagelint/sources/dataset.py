@@ -57,6 +57,8 @@ class Resolution:
     machine: their images cannot even be listed, which the run must report, not skip.
     ``invalid`` holds the pointers and manifests at the state that are malformed or point
     outside the repository: each is an error on that file, and the dataset is incomplete.
+    ``unlisted_anywhere`` names every such pointer of the dataset, in scope or not: duplicate
+    search without their images is incomplete.
     """
 
     targets: tuple[ImageRef, ...]
@@ -66,3 +68,4 @@ class Resolution:
     changed: frozenset[str] = frozenset()
     unlisted: tuple[str, ...] = ()
     invalid: tuple[InvalidInput, ...] = ()
+    unlisted_anywhere: tuple[str, ...] = ()

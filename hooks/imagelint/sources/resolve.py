@@ -17,9 +17,11 @@ Inside git, the *state* is the index (``GIT_INDEX_FILE`` honoured) or ``rev_rang
   changed images, an unchanged one all its images; an image gives itself; a directory gives the
   dataset images under it and the image files on disk under it. Otherwise the changed set.
 
-A manifest is read from the cache (DVC 3, then legacy layout), else rebuilt from the workspace
-when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote``. A
-missing base manifest makes every image of the new one count as changed; a missing state
+A manifest is read from the cache (DVC 3, then legacy layout), else from the manifests that
+came with pulled facts snapshots, else rebuilt from the workspace
+when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote`` (a
+base manifest of a range check, always). A missing base manifest makes every image of the new
+one count as changed; a missing state
 manifest leaves the dataset incomplete. Either gives a note; so does a malformed pointer or
 manifest. A malformed pointer or manifest at the state is ``Resolution.invalid`` (its content
 is checked before any of it names a file); one in the base is a note. A bad revision raises
@@ -28,12 +30,14 @@ ValueError.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import posixpath
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from imagelint.atomic import write_bytes_atomic
 from imagelint.sources import dvcfiles, gitfiles
 from imagelint.sources.dataset import ImageRef, InvalidInput, Resolution, is_image_path
 
@@ -43,14 +47,19 @@ _LFS_POINTER_MAX = 1024
 
 
 def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
-                   rev_range: tuple[str, str] | None = None, use_remote: bool = False) -> tuple[Path, Resolution]:
-    """Returns (root, resolution). root = git top-level, or cwd outside git. All ImageRef.path are relative to root, POSIX."""
+                   rev_range: tuple[str, str] | None = None, use_remote: bool = False,
+                   pulled: Path | None = None) -> tuple[Path, Resolution]:
+    """Returns (root, resolution). root = git top-level, or cwd outside git. All ImageRef.path are relative to root, POSIX.
+
+    ``pulled`` is a folder of manifests that came with facts snapshots (``sources.outs.pulled_manifests``).
+    """
     root = gitfiles.repo_root(Path(cwd))
     if root is None:
         root = Path(os.path.realpath(cwd))
         return root, _outside_git(root, paths, check_all)
     with _gc_paused():
-        return root, _GitResolver(root, use_remote).resolve(Path(cwd), paths, check_all, rev_range)
+        resolver = _GitResolver(root, use_remote, range_check=rev_range is not None, pulled=pulled)
+        return root, resolver.resolve(Path(cwd), paths, check_all, rev_range)
 
 
 @contextmanager
@@ -131,9 +140,13 @@ def _disk_ref(root: Path, path: str, link: bool) -> ImageRef:
 class _GitResolver:
     """One resolution inside a git work tree; collects notes as it goes."""
 
-    def __init__(self, root: Path, use_remote: bool) -> None:
+    def __init__(self, root: Path, use_remote: bool, range_check: bool = False, pulled: Path | None = None) -> None:
         self.root = root
+        self.pulled = pulled
         self.use_remote = use_remote
+        #: A range check (CI, pre-push) reads a missing *base* manifest from the remote even unasked:
+        #: one small object instead of treating every image it lists as new.
+        self.range_check = range_check
         self.notes: list[str] = []
         self.invalid: list[InvalidInput] = []
         self.complete = True
@@ -214,12 +227,13 @@ class _GitResolver:
             lock = posixpath.join(posixpath.dirname(pointer), "dvc.lock")
             return check_all or bool({pointer, lock} & (changed_pointers | asked))
 
+        unlisted_anywhere = tuple(sorted(unlisted))
         unlisted = {p for p in unlisted if in_scope(p)} - {item.path for item in self.invalid}
         invalid = sorted(item for item in set(self.invalid) if in_scope(item.path))
         self.notes += [f"{item.path}: {item.reason} (not part of this change)"
                        for item in sorted(set(self.invalid)) if not in_scope(item.path)]
         return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
-                          tuple(sorted(unlisted)), tuple(invalid))
+                          tuple(sorted(unlisted)), tuple(invalid), unlisted_anywhere)
 
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so it only joins strings."""
@@ -317,9 +331,11 @@ class _GitResolver:
         """Cache, then (state side) the workspace, then (opt-in) the remote; notes say what failed."""
         try:
             manifest = dvcfiles.read_cached_manifest(self._cache(out.pointer), out.md5)
+            if manifest is None and self.pulled is not None:
+                manifest = dvcfiles.read_cached_manifest(self.pulled, out.md5)
             if manifest is None and new:
                 manifest = self._workspace_manifest(out)
-            if manifest is None and self.use_remote:
+            if manifest is None and (self.use_remote or (self.range_check and not new)):
                 manifest = self._remote_manifest(out)
         except dvcfiles.ManifestError as exc:
             if new:
@@ -356,7 +372,14 @@ class _GitResolver:
             self._remote_failed = True
             self.notes.append(str(exc))
             return None
-        return None if data is None else dvcfiles.parse_manifest(data)
+        if data is None:
+            return None
+        if self.pulled is not None and hashlib.md5(data).hexdigest() + ".dir" == out.md5:
+            try:  # kept for the next run (stats --check after check --remote on a CI runner)
+                write_bytes_atomic(self.pulled / "files" / "md5" / out.md5[:2] / out.md5[2:], data)
+            except OSError:
+                pass
+        return dvcfiles.parse_manifest(data)
 
     def _dvc_root(self, pointer: str) -> Path:
         """The folder holding the ``.dvc/`` directory nearest above ``pointer`` (``dvc init --subdir``)."""

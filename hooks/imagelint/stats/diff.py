@@ -62,6 +62,8 @@ class StatsDiff:
     new_images: int
     splits: tuple[SplitChange, ...]
     max_class_ratio: float
+    #: Doubts about the inputs themselves (a committed stats file that does not match its dataset).
+    warnings: tuple[str, ...] = ()
 
     def flags(self) -> list[str]:
         return [
@@ -80,7 +82,8 @@ def _split_table(stats: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def compare_stats(
-    old: Mapping[str, Any], new: Mapping[str, Any], config: Config, old_label: str, new_label: str
+    old: Mapping[str, Any], new: Mapping[str, Any], config: Config, old_label: str, new_label: str,
+    warnings: tuple[str, ...] = (),
 ) -> StatsDiff:
     """The per-split, per-class comparison of two stats documents (``{}`` for none)."""
     before, after = _split_table(old), _split_table(new)
@@ -105,7 +108,7 @@ def compare_stats(
     return StatsDiff(
         old_label, new_label,
         old.get("totals", {}).get("images", 0), new.get("totals", {}).get("images", 0), tuple(splits),
-        config.max_class_ratio,
+        config.max_class_ratio, warnings,
     )
 
 
@@ -140,8 +143,9 @@ def _percent(share: float) -> str:
 
 
 def render_text(diff: StatsDiff) -> str:
-    lines = [f"{diff.old_label} -> {diff.new_label}: {diff.old_images} -> {diff.new_images} images "
-             f"({_signed(diff.new_images - diff.old_images)})"]
+    lines = [f"warning: {warning}" for warning in diff.warnings]
+    lines.append(f"{diff.old_label} -> {diff.new_label}: {diff.old_images} -> {diff.new_images} images "
+                 f"({_signed(diff.new_images - diff.old_images)})")
     for split in diff.splits:
         lines.append(f"{split.path}: {split.old_images} -> {split.new_images} images "
                      f"({_signed(split.new_images - split.old_images)}), imbalance ratio "
@@ -177,6 +181,7 @@ def render_markdown(diff: StatsDiff) -> str:
         f"`{old}` → `{new}`: {diff.old_images} → {diff.new_images} images "
         f"({_signed(diff.new_images - diff.old_images)}).",
         "",
+        *(line for warning in diff.warnings for line in (f"> ⚠️ **Warning:** {_md_escape(warning)}", "")),
         f"**{len(flags)} flag{'' if len(flags) == 1 else 's'}**" + (":" if flags else "."),
     ]
     lines += [f"- ⚠️ {_md_escape(flag)}" for flag in flags]

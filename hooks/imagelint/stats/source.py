@@ -35,10 +35,12 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
                   jobs: int | None = None) -> ComputedStats:
     """Stats of the dataset in the index (or at ``rev``); with ``exact``, refuse partial data."""
     from imagelint.facts.inspect import inspect_images
+    from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
     try:
-        root, resolution = resolve_images(cwd, [], rev_range=(rev, rev) if rev else None)
+        root, resolution = resolve_images(cwd, [], rev_range=(rev, rev) if rev else None,
+                                          pulled=pulled_manifests(config.resolved_cache_dir()))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     notes = tuple(resolution.notes)

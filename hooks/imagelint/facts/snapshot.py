@@ -1,0 +1,182 @@
+"""A dataset snapshot: one DVC manifest's entries and the facts of its images, as one columnar file.
+
+An image's facts depend only on its bytes, and a ``.dir`` manifest names every byte of a
+folder, so the facts of a whole tracked folder are valid wherever that manifest is: they can
+be derived once and shared like DVC's own objects. The file is a NumPy ``.npz`` (a zip of
+``.npy`` columns; see bench/SNAPSHOT.md for the measured choice), readable without imagelint:
+``dict(numpy.load(path))`` gives plain arrays for pandas, Polars or DuckDB.
+
+Columns: ``relpath`` (UTF-8, as offsets plus one byte blob) and ``md5`` (16 bytes) for every
+entry of the manifest, images or not, so the manifest can be rebuilt and checked against its
+name; then one column per ``ImageFacts`` field, derived from the dataclass, so a new fact is a
+new column with no code here. ``has_facts`` marks image entries. A snapshot is untrusted input:
+sizes are bounded, nothing is unpickled, and a listing that does not hash to its manifest name
+is refused.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, fields
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from imagelint.facts import image_facts
+from imagelint.facts.image_facts import ImageFacts
+
+#: Bumped when the file layout changes; with FACTS_VERSION it names the folder snapshots live in.
+SNAPSHOT_VERSION = 1
+#: A snapshot unpacks to at most this many times its size (a zip bomb is refused before it allocates).
+MAX_EXPANSION = 40
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # identical input, identical bytes
+
+
+class SnapshotError(ValueError):
+    """A snapshot that is not one imagelint wrote for this manifest; the message says what is wrong."""
+
+
+def version_tag() -> str:
+    """The folder name shared by every snapshot that this code can read and write."""
+    return f"s{SNAPSHOT_VERSION}-f{image_facts.FACTS_VERSION}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One manifest's listing (``relpath -> md5``) and the facts of its images by md5."""
+
+    manifest: str
+    entries: dict[str, str]
+    facts: dict[str, ImageFacts]
+
+
+def _kind(annotation: str) -> str:
+    """How a field is stored, from its annotation: int, bool, float, str, u64 (hashes) or json."""
+    base = annotation.replace(" ", "").replace("|None", "")
+    if base == "int" and "None" in annotation:
+        return "u64"
+    return base if base in ("int", "bool", "float", "str") else "json"
+
+
+#: (field, kind) for every ImageFacts field but md5, which is the entry's own column.
+FACT_COLUMNS = tuple((f.name, _kind(str(f.type))) for f in fields(ImageFacts) if f.name != "md5")
+
+
+def snapshot_bytes(manifest: str, entries: Mapping[str, str], facts: Mapping[str, ImageFacts]) -> bytes:
+    """The file for ``manifest``; ``facts`` holds every image entry's md5 (others are left empty)."""
+    relpaths = sorted(entries)
+    md5s = [entries[path] for path in relpaths]
+    rows = [facts.get(md5) for md5 in md5s]
+    columns: dict[str, np.ndarray] = {"md5": np.frombuffer(b"".join(bytes.fromhex(m) for m in md5s),
+                                                           np.uint8).reshape(-1, 16)}
+    columns.update(_strings("relpath", relpaths))
+    columns["has_facts"] = np.array([row is not None for row in rows], dtype=bool)
+    for name, kind in FACT_COLUMNS:
+        columns.update(_encode(name, kind, [None if row is None else getattr(row, name) for row in rows]))
+    columns["manifest"] = np.frombuffer(manifest.encode(), np.uint8)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(columns):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_FIXED_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.ascontiguousarray(columns[name]), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def read_snapshot(data: bytes, manifest: str) -> Snapshot:
+    """Parse and check a snapshot of ``manifest``; raises SnapshotError for anything else."""
+    from imagelint.sources.dvcfiles import manifest_digest
+
+    columns = _columns(data)
+    try:
+        if bytes(columns["manifest"]).decode() != manifest:
+            raise SnapshotError(f"it describes manifest {bytes(columns['manifest']).decode()!r}")
+        md5_bytes = columns["md5"]
+        if md5_bytes.dtype != np.uint8 or md5_bytes.ndim != 2 or md5_bytes.shape[1] != 16:
+            raise SnapshotError("its md5 column is not 16 bytes per entry")
+        count = len(md5_bytes)
+        md5s = [row.tobytes().hex() for row in md5_bytes]
+        relpaths = _decode_strings(columns, "relpath", count)
+        has_facts = _column(columns, "has_facts", count, np.bool_)
+        values = {name: _decode(columns, name, kind, count) for name, kind in FACT_COLUMNS}
+    except (KeyError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise SnapshotError(f"malformed column: {exc}") from None
+    entries = dict(zip(relpaths, md5s))
+    if len(entries) != count or manifest_digest(entries) != manifest:
+        raise SnapshotError("its listing does not hash to the manifest name")
+    facts = {}
+    for i in np.flatnonzero(has_facts).tolist():
+        facts[md5s[i]] = ImageFacts(md5=md5s[i], **{name: values[name][i] for name, _ in FACT_COLUMNS})
+    return Snapshot(manifest, entries, facts)
+
+
+def _columns(data: bytes) -> dict[str, np.ndarray]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if sum(info.file_size for info in archive.infolist()) > MAX_EXPANSION * len(data) + (1 << 20):
+            raise SnapshotError("it unpacks to implausibly much data")
+        loaded = np.load(io.BytesIO(data), allow_pickle=False)
+        return {name: loaded[name] for name in loaded.files}
+    except SnapshotError:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise SnapshotError(f"not a snapshot file: {exc}") from None
+
+
+def _strings(name: str, values: Sequence[str | None]) -> dict[str, np.ndarray]:
+    encoded = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
+    lengths = np.array([-1 if v is None else len(e) for v, e in zip(values, encoded)], dtype=np.int64)
+    return {f"{name}.len": lengths, f"{name}.utf8": np.frombuffer(b"".join(encoded), np.uint8)}
+
+
+def _decode_strings(columns: Mapping[str, np.ndarray], name: str, count: int) -> list[str | None]:
+    lengths = _column(columns, f"{name}.len", count, np.int64)
+    blob = bytes(columns[f"{name}.utf8"])
+    if int(np.maximum(lengths, 0).sum()) != len(blob):
+        raise ValueError(f"{name}: lengths do not add up to its bytes")
+    found, start = [], 0
+    for length in lengths.tolist():
+        if length < 0:
+            found.append(None)
+            continue
+        found.append(blob[start:start + length].decode("utf-8", "surrogatepass"))
+        start += length
+    return found
+
+
+def _column(columns: Mapping[str, np.ndarray], name: str, count: int, dtype: type) -> np.ndarray:
+    array = columns[name]
+    if array.shape != (count,) or array.dtype != dtype:
+        raise ValueError(f"{name}: expected {count} values of {np.dtype(dtype)}")
+    return array
+
+
+def _encode(name: str, kind: str, values: list) -> dict[str, np.ndarray]:
+    missing = np.array([v is None for v in values], dtype=bool)
+    if kind == "str":
+        return _strings(name, values)
+    if kind == "json":
+        return _strings(name, [None if v is None else json.dumps(v) for v in values])
+    if kind == "float":
+        return {name: np.array([np.nan if v is None else v for v in values], dtype=np.float64)}
+    dtype = {"int": np.int64, "bool": np.bool_, "u64": np.uint64}[kind]
+    return {name: np.array([0 if v is None else v for v in values], dtype=dtype), f"{name}.null": missing}
+
+
+def _decode(columns: Mapping[str, np.ndarray], name: str, kind: str, count: int) -> list:
+    if kind in ("str", "json"):
+        texts = _decode_strings(columns, name, count)
+        return texts if kind == "str" else [None if t is None else _tuples(json.loads(t)) for t in texts]
+    if kind == "float":
+        return [None if v != v else v for v in _column(columns, name, count, np.float64).tolist()]
+    dtype = {"int": np.int64, "bool": np.bool_, "u64": np.uint64}[kind]
+    values = _column(columns, name, count, dtype).tolist()
+    nulls = _column(columns, f"{name}.null", count, np.bool_).tolist()
+    return [None if null else value for value, null in zip(values, nulls)]
+
+
+def _tuples(value: object) -> object:
+    """JSON lists back to the tuples frozen dataclasses hold."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value

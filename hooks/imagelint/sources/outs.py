@@ -1,0 +1,62 @@
+"""The DVC directory outs of a revision: which ``.dir`` manifests make up the dataset there.
+
+Facts snapshots are keyed by manifest, so sharing them starts from this list. Pointers are
+read from git (the index for ``rev=None``), never from the workspace, as the resolver does.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from imagelint.sources import dvcfiles, gitfiles
+
+
+@dataclass(frozen=True)
+class DirOut:
+    """A tracked folder: its pointer, its repo-relative path, its manifest name and the DVC root it belongs to."""
+
+    pointer: str
+    path: str
+    manifest: str
+    dvc_root: Path
+
+
+def dir_outs(root: Path, rev: str | None) -> tuple[list[DirOut], list[str]]:
+    """The directory outs at ``rev`` (None: the index), and notes for pointers that cannot be read."""
+    tree = gitfiles.tree_of(root, rev) if rev else None
+    entries = {entry.path: entry.blob for entry in gitfiles.list_files(root, tree)}
+    pointers = [path for path in entries if dvcfiles.is_pointer(path)]
+    yamls = {path: posixpath.join(posixpath.dirname(path), "dvc.yaml") for path in pointers
+             if posixpath.basename(path) == "dvc.lock"}
+    blobs = gitfiles.read_blobs(root, [entries[p] for p in pointers] + [entries[y] for y in yamls.values()
+                                                                        if y in entries])
+    found, notes = [], []
+    for pointer in sorted(pointers):
+        text = blobs.get(entries[pointer], b"")
+        try:
+            if pointer in yamls:
+                stages = blobs.get(entries.get(yamls[pointer], ""))
+                outs = dvcfiles.lock_outs(pointer, text, stages)
+            else:
+                outs = dvcfiles.dvc_file_outs(pointer, text)
+        except dvcfiles.PointerError as exc:
+            notes.append(str(exc))
+            continue
+        found += [DirOut(pointer, out.path, out.md5, dvc_root(root, pointer)) for out in outs
+                  if out.md5.endswith(".dir")]
+    return found, notes
+
+
+def pulled_manifests(cache_dir: Path) -> Path:
+    """Where manifests carried by pulled facts snapshots are kept, laid out like a DVC cache
+    (``files/md5/ab/cdef….dir``); imagelint never writes into the team's own DVC cache."""
+    return cache_dir / "manifests"
+
+
+def dvc_root(root: Path, pointer: str) -> Path:
+    """The folder holding the ``.dvc/`` directory nearest above ``pointer`` (``dvc init --subdir``)."""
+    folder = posixpath.dirname(pointer)
+    while folder and not (root / folder / ".dvc").is_dir():
+        folder = posixpath.dirname(folder)
+    return root / folder if folder else root
