@@ -60,6 +60,7 @@ def test_traversal_md5_and_relpath_are_invalid_pointers(repo: Path, capsys: pyte
     (repo / "outside.dvc").write_text(pointer_to(MD5, "../../elsewhere.jpg"))
     git(repo, "add", "-A")
     code, lines = check(capsys)
+    lines = [line for line in lines if not line.startswith(".: IMG903")]  # the dataset-wide warning, tested elsewhere
     assert code == 1
     assert lines[:3] == [
         f"escape.dvc: IMG902 invalid-pointer: the manifest {traversal} of escape: entry 1 has relpath "
