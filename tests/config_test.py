@@ -41,7 +41,8 @@ def test_defaults_follow_the_collection_guidance() -> None:
 
 
 def test_generative_preset_raises_the_minimum_and_explicit_keys_win() -> None:
-    assert build_config({"preset": "generative"}, "x").limits.min_resolution == (1280, 720)
+    generative = build_config({"preset": "generative"}, "x").limits
+    assert generative.min_resolution == (1280, 720) and generative.select == ("IMG", "IMG201")  # blur check on
     config = build_config({"preset": "generative", "min-resolution": [512, 512]}, "x")
     assert config.limits.min_resolution == (512, 512)
 

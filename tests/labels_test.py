@@ -34,8 +34,9 @@ def test_yolo_names_from_data_yaml(tmp_path: Path) -> None:
     images = ["data/images/train/a.jpg", "data/images/train/b.jpg", "data/images/train/empty.jpg",
               "data/images/train/missing.jpg"]
     assert read_labels(tmp_path, images, "yolo", DEFAULT_SPLITS) == {
-        "data/images/train/a.jpg": ImageLabels(("car", "person"), (("car", 2), ("person", 1))),
-        "data/images/train/b.jpg": ImageLabels(("dog",), (("dog", 1),)),
+        "data/images/train/a.jpg": ImageLabels(("car", "person"), (("car", 2), ("person", 1)),
+                                               sizes=(("car", 0.1), ("car", 0.1), ("person", 0.2828))),
+        "data/images/train/b.jpg": ImageLabels(("dog",), (("dog", 1),)),  # a segment has no box size
         "data/images/train/empty.jpg": ImageLabels(()),
     }
 
@@ -53,7 +54,7 @@ def coco(images: list[tuple[int, str]], annotations: list[tuple[int, int]], cate
     return json.dumps({
         "images": [{"id": i, "file_name": name, "width": 640, "height": 480} for i, name in images],
         "annotations": [
-            {"id": n, "image_id": image, "category_id": category, "bbox": [0, 0, 1, 1]}
+            {"id": n, "image_id": image, "category_id": category, "bbox": [0, 0, 64, 48]}
             for n, (image, category) in enumerate(annotations)
         ],
         "categories": [{"id": i, "name": name} for i, name in categories.items()],
@@ -71,10 +72,11 @@ def test_coco_annotation_folder_per_split(tmp_path: Path) -> None:
         "coco/annotations/instances_train2017.json", "coco/annotations/instances_val2017.json"
     ]
     assert read_labels(tmp_path, images, "coco", DEFAULT_SPLITS) == {
-        "coco/train2017/0001.jpg": ImageLabels(("car", "person"), (("car", 2), ("person", 1)), "train"),
-        "coco/train2017/0002.jpg": ImageLabels(("person",), (("person", 1),), "train"),
+        "coco/train2017/0001.jpg": ImageLabels(("car", "person"), (("car", 2), ("person", 1)), "train",
+                                               (("car", 0.1), ("car", 0.1), ("person", 0.1))),
+        "coco/train2017/0002.jpg": ImageLabels(("person",), (("person", 1),), "train", (("person", 0.1),)),
         "coco/train2017/0003.jpg": ImageLabels((), (), "train"),
-        "coco/val2017/0001.jpg": ImageLabels(("car",), (("car", 1),), "val"),
+        "coco/val2017/0001.jpg": ImageLabels(("car",), (("car", 1),), "val", (("car", 0.1),)),
     }
 
 
@@ -84,8 +86,8 @@ def test_coco_file_beside_the_images(tmp_path: Path) -> None:
     write(tmp_path / "ds/notes.json", "{}")
     labels = read_labels(tmp_path, ["ds/train/a.jpg", "ds/valid/a.jpg"], "coco", DEFAULT_SPLITS)
     assert labels == {
-        "ds/train/a.jpg": ImageLabels(("helmet",), (("helmet", 2),), "train"),
-        "ds/valid/a.jpg": ImageLabels(("helmet",), (("helmet", 1),), "valid"),
+        "ds/train/a.jpg": ImageLabels(("helmet",), (("helmet", 2),), "train", (("helmet", 0.1),) * 2),
+        "ds/valid/a.jpg": ImageLabels(("helmet",), (("helmet", 1),), "valid", (("helmet", 0.1),)),
     }
 
 

@@ -66,6 +66,35 @@ def test_text_and_json() -> None:
     assert text.endswith("data/val: class 'owl' vanished\n")
     document = json.loads(render_json(diff))
     owl = document["splits"][1]["classes"][2]
-    assert owl == {"change": -4, "flags": ["vanished"], "label": "owl", "new": None, "new_share": 0, "old": 4,
-                   "old_share": 0.1667, "share_points": -16.7}
+    assert owl == {"change": -4, "flags": ["vanished"], "label": "owl", "looks": [], "new": None, "new_share": 0,
+                   "old": 4, "old_share": 0.1667, "share_points": -16.7}
     assert len(document["flags"]) == 9
+
+
+def _looks(brightness: float, camera: str, count: int = 12) -> dict:
+    from imagelint.stats.document import compute_stats, folder_record
+    from imagelint.stats.properties import Profile
+
+    config = Config()
+    records = [
+        folder_record(f"data/train/cat/{i}.jpg", config, md5=f"{i:032x}", size=1000, format="JPEG", width=640,
+                      height=480, profile=Profile((brightness + 0.01 * i, 0.2, 0.3, 40.0, 1.333, 0.307, 90.0),
+                                                  (camera, "JPEG", "RGB", "blue"), (0xABCDEF << 20) * (i + 1)))
+        for i in range(count)
+    ]
+    return compute_stats(records, config)
+
+
+def test_a_class_whose_look_moved_is_flagged_and_tabled() -> None:
+    config = Config()
+    diff = compare_stats(_looks(0.5, "(none)"), _looks(0.2, "Canon EOS 5D"), config, "main", "feature")
+    assert diff.flags() == [
+        "data/train: class 'cat': median brightness 0.555 -> 0.255, outside the former quartiles 0.527-0.583",
+        "data/train: class 'cat': camera 'Canon EOS 5D' 0% -> 100% of the class",
+    ]
+    markdown = render_markdown(diff)
+    assert "| cat | 0.255 (0.228-0.282) | 0.2 (0.2-0.2) | 0.3 (0.3-0.3) | 1.33 (1.33-1.33) | 90 (90-90) " \
+           "| Canon EOS 5D (100%) |" in markdown
+    assert "⚠️ look" in markdown
+    same = compare_stats(_looks(0.5, "(none)"), _looks(0.5, "(none)"), config, "main", "feature")
+    assert same.flags() == []

@@ -17,6 +17,7 @@ from imagelint.atomic import write_text_atomic
 from imagelint.config import Config
 from imagelint.stats.labels import ImageLabels
 from imagelint.stats.document import ImageRecord, class_counts_stats, compute_stats, folder_record, labelled_record, stats_text
+from imagelint.stats.properties import NONE, Profile
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -35,9 +36,18 @@ def known_records(config: Config) -> list[ImageRecord]:
         ("data/README.png", "c1", 50, "PNG", 100, 20),
     ]
     return [
-        folder_record(path, config, md5=md5, size=size, format=fmt, width=w, height=h)
-        for path, md5, size, fmt, w, h in rows
+        folder_record(path, config, md5=md5, size=size, format=fmt, width=w, height=h,
+                      profile=_profile(i, fmt, w, h) if md5 else None)
+        for i, (path, md5, size, fmt, w, h) in enumerate(rows)
     ]
+
+
+def _profile(i: int, image_format: str, width: int, height: int) -> Profile:
+    """Fixed, made-up properties: what the stats file summarises per class."""
+    numbers = (0.3 + 0.05 * i, 0.2, 0.1 * i, 10.0 * i, round(width / height, 3), round(width * height / 1e6, 3),
+               None if image_format == "PNG" else 90.0 - i)
+    camera = "Canon EOS 5D" if i % 2 else NONE
+    return Profile(numbers, (camera, image_format, "RGB", "blue"), 0xF0F0F0F0F0F0F0F0 ^ ((1 << 2 * i) - 1))
 
 
 def test_golden_stats_file() -> None:
@@ -64,7 +74,14 @@ def test_text_is_canonical() -> None:
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert text == json.dumps(document, indent=2, sort_keys=True) + "\n"
     train = document["roots"]["data"]["splits"]["train"]
-    assert train["classes"] == {"cat": {"count": 3, "share": 0.75}, "dog": {"count": 1, "share": 0.25}}
+    assert {label: (entry["count"], entry["share"]) for label, entry in train["classes"].items()} == {
+        "cat": (3, 0.75), "dog": (1, 0.25)}
+    cat = train["classes"]["cat"]
+    assert cat["properties"]["brightness"] == {"median": 0.35, "q1": 0.325, "q3": 0.375}
+    assert cat["properties"]["jpeg_quality"] == {"median": 89.5, "q1": 89.25, "q3": 89.75}  # the PNG has none
+    assert cat["cameras"] == {"(none)": 2, "Canon EOS 5D": 1} and cat["formats"] == {"JPEG": 2, "PNG": 1}
+    assert cat["redundancy"] == {"images": 3, "median_nearest_distance": 2, "near_share": 1}
+    assert "cameras" not in document["roots"]["data"]["splits"]["val"]["classes"]["cat"]  # no camera at all
     assert train["imbalance_ratio"] == 3 and isinstance(train["imbalance_ratio"], int)
     assert train["width"] == {"max": 800, "median": 640, "min": 512}
     assert train["height"]["median"] == 496  # even count: the mean of the two middle values (480, 512)
@@ -99,14 +116,18 @@ def test_layout_without_split_puts_images_in_one_unnamed_split() -> None:
 def test_detection_labels_count_images_and_objects() -> None:
     config = Config(layout="images/{split}/", labels="yolo")
     records = [
-        labelled_record("images/train/1.jpg", ImageLabels(("car", "person"), (("car", 3), ("person", 1))), config),
-        labelled_record("images/train/2.jpg", ImageLabels(("car",), (("car", 1),)), config),
+        labelled_record("images/train/1.jpg", ImageLabels(("car", "person"), (("car", 3), ("person", 1)), "",
+                                                          (("car", 0.1), ("car", 0.2), ("car", 0.3), ("person", 0.5))),
+                        config),
+        labelled_record("images/train/2.jpg", ImageLabels(("car",), (("car", 1),), "", (("car", 0.6),)), config),
         labelled_record("images/train/3.jpg", None, config),
     ]
     train = compute_stats(records, config)["roots"]["(root)"]["splits"]["train"]
     assert train["classes"] == {
-        "car": {"count": 2, "objects": 4, "share": 0.6667},
-        "person": {"count": 1, "objects": 1, "share": 0.3333},
+        "car": {"count": 2, "object_size": {"median": 0.25, "q1": 0.175, "q3": 0.375}, "objects": 4,
+                "share": 0.6667},
+        "person": {"count": 1, "object_size": {"median": 0.5, "q1": 0.5, "q3": 0.5}, "objects": 1,
+                   "share": 0.3333},
     }
     assert train["unlabelled"] == 1 and train["images"] == 3
 
@@ -236,9 +257,9 @@ def test_check_reports_an_outdated_file(tmp_path: Path) -> None:
     stale = imagelint(root, "stats", "--check")
     assert stale.returncode == 1 and "does not match the dataset" in stale.stdout
     printed = imagelint(root, "stats", "--stdout")
-    assert json.loads(printed.stdout)["roots"]["data"]["splits"]["train"]["classes"] == {
-        "cat": {"count": 2, "share": 1}
-    }
+    classes = json.loads(printed.stdout)["roots"]["data"]["splits"]["train"]["classes"]
+    assert list(classes) == ["cat"] and (classes["cat"]["count"], classes["cat"]["share"]) == (2, 1)
+    assert classes["cat"]["formats"] == {"JPEG": 2} and classes["cat"]["redundancy"]["images"] == 2
 
 
 def test_dvc_metrics_and_imagelint_diff_show_the_per_class_change(tmp_path: Path) -> None:

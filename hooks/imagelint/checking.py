@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, Resolution
@@ -18,6 +18,9 @@ from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
 from imagelint.rules.image import image_findings, invalid_pointer_finding, unlisted_finding
 from imagelint.rules.selection import select_findings
+
+if TYPE_CHECKING:
+    from imagelint.facts.reference import Reference
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def check_images(
             gap = not_compared_finding(reference.missing, unlisted_elsewhere, must_be_complete=must_be_complete)
             findings += [gap] if gap else []
             if resolution.complete:
-                findings += _balance_findings(root, dataset, config)
+                findings += _dataset_findings(root, dataset, reference, config, index)
     return CheckResult(select_findings(findings, config, select, ignore), len(checked), notes, index.decoded,
                        transfers)
 
@@ -147,13 +150,31 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], co
     return bool(checked) and min(checked) in target_paths
 
 
-def _balance_findings(root: Path, dataset: Sequence[ImageRef], config: Config) -> list[Finding]:
-    from imagelint.stats.labels import read_labels
-    from imagelint.rules.balance import balance_findings
+def _dataset_findings(
+    root: Path, dataset: Sequence[ImageRef], reference: "Reference", config: Config, index: FactsIndex
+) -> list[Finding]:
+    """Balance (4xx) from the paths and labels; shortcuts and diversity (5xx) from stored facts."""
+    from imagelint.rules.balance import balance_findings, split_folder
+    from imagelint.rules.diversity import diversity_findings
+    from imagelint.rules.shortcuts import shortcut_findings
     from imagelint.stats.document import class_counts_stats, folder_class_counts
+    from imagelint.stats.labels import read_labels
+    from imagelint.stats.layout import place
+    from imagelint.stats.split_profiles import split_profiles
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
-        return balance_findings(folder_class_counts(paths, config), config)
-    labels = read_labels(root, paths, config.labels, config.splits)
-    return balance_findings(class_counts_stats(paths, config, labels), config)
+        findings = balance_findings(folder_class_counts(paths, config), config)
+        labels = {}
+    else:
+        labels = read_labels(root, paths, config.labels, config.splits)
+        findings = balance_findings(class_counts_stats(paths, config, labels), config)
+    placed = []
+    for path, md5 in zip(reference.paths, reference.md5s):
+        placement = place(path, config.layout, config.splits)
+        classes = (placement.label,) if config.labels == "folders" else labels[path].classes if path in labels else ()
+        split = placement.split or (labels[path].split if path in labels else "")
+        if len(classes) == 1:  # an image of several classes says nothing about one class's look
+            placed.append((split_folder(placement.root, split), classes[0], md5))
+    splits = split_profiles(placed, index)
+    return findings + shortcut_findings(splits, config) + diversity_findings(splits, config)

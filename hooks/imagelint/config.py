@@ -26,8 +26,9 @@ DEFAULT_SPLITS = ("train", "val", "valid", "validation", "test")
 PRESETS: dict[str, dict[str, Any]] = {
     # Object-detection collection guidance: JPG/PNG/BMP, at most 6 MB, at least 256 x 256.
     "detection": {},
-    # Generative fine-tuning guidance asks for 720p or more.
-    "generative": {"min_resolution": (1280, 720)},
+    # Generative fine-tuning guidance asks for 720p or more and no blur (IMG201 on). Its framing
+    # guidance (close-up to full body) is not judged: the stats file shows aspect and size spread.
+    "generative": {"min_resolution": (1280, 720), "select": ("IMG", "IMG201")},
 }
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
@@ -76,6 +77,8 @@ class Config:
     min_class_images: int = 50
     max_class_ratio: float = 2.0
     share_drift_points: float = 5.0
+    shortcut_threshold: float = 0.6
+    diversity_threshold: float = 0.6
     stats_file: str = "dataset-stats.json"
     labels: str = "folders"
     cache_dir: str = ""
@@ -212,6 +215,8 @@ TOP_KEYS: dict[str, Callable[[Any], Any]] = {
     "min-class-images": _number(int),
     "max-class-ratio": _number(float),
     "share-drift-points": _number(float),
+    "shortcut-threshold": _number(float),
+    "diversity-threshold": _number(float),
     "stats-file": _string,
     "labels": _string,
     "cache-dir": _string,

@@ -13,8 +13,10 @@ from imagelint.commands.common import add_common_options, load_context
 from imagelint.errors import UsageError
 
 DESCRIPTION = """\
-Check images for corrupt data, wrong formats, size and resolution limits, quality problems,
-duplicates (also across splits and classes) and class balance.
+Check images for corrupt data, wrong formats, what training loaders trip on (EXIF rotation,
+CMYK, 16-bit, alpha, palettes), size and resolution limits, quality problems, duplicates (also
+across splits and classes), class balance, and classes that one trivial property tells apart
+(shortcuts) or that are far less varied than the others.
 
 With no PATH inside a git repository, checks the images the next commit adds or changes
 (staged image files and images behind staged .dvc / dvc.lock changes). A .dvc file or

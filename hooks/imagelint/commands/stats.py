@@ -12,7 +12,9 @@ from imagelint.commands.common import add_common_options, load_context
 DESCRIPTION = """\
 Compute statistics of the dataset at the state being committed (the git index and the DVC
 manifests it points to): images and share per class in each split, imbalance ratio, width and
-height, formats, bytes, exact duplicates. Write them to the stats file (stats-file, default
+height, formats, bytes, exact duplicates, and how each class looks (quartiles of brightness,
+contrast, saturation, colourfulness, aspect ratio, megapixels and JPEG quality; cameras and
+formats; object sizes with detection labels; near-copy redundancy). Write them to the stats file (stats-file, default
 dataset-stats.json) as sorted, indented JSON that reads well in 'git diff' and serves as a DVC
 metrics and plots file.
 

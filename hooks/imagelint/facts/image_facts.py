@@ -1,10 +1,12 @@
 """Everything imagelint learns from one image's bytes, read with a single reduced decode.
 
-Header facts (format, dimensions) come first and decide whether any decode happens at all,
-so a decompression bomb is rejected before it can allocate: Pillow's own open-time checks stay
-on at imagelint's pixel limit, and the decode must fit the memory budget (``decode_budget``). Then one reduced decode (JPEG DCT
-scaling, a full decode elsewhere) proves the data is intact and feeds the perceptual hashes
-and the pixel statistics. Facts depend only on the bytes, which is what lets the index key
+Header facts (format, dimensions, colour mode, EXIF camera and orientation, JPEG quality)
+come first and decide whether any decode happens at all, so a decompression bomb is rejected
+before it can allocate: Pillow's own open-time checks stay on at imagelint's pixel limit, and
+the decode must fit the memory budget (``decode_budget``). Then one reduced colour decode
+(JPEG DCT scaling, a full decode elsewhere) proves the data is intact and feeds the perceptual
+hashes (of the upright image, so a copy turned by EXIF still matches), the quality statistics
+and the colour properties. Facts depend only on the bytes, which is what lets the index key
 them by content md5.
 """
 from __future__ import annotations
@@ -16,7 +18,10 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from imagelint.facts.colour import colour_signals
 from imagelint.facts.decode_budget import declared_size, reduction_factor, within_budget
+from imagelint.facts.encoding import read_encoding
+from imagelint.facts.exif import read_exif, upright
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -24,12 +29,14 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 DRAFT_SIZE = 64
 #: Largest side of the thumbnail the pixel statistics are measured on.
 STATS_SIDE = 128
+#: Side (roughly) of the box-reduced colour image the colour properties are measured on.
+COLOUR_SIDE = 64
 #: Frames of a multi-picture (MPO) file that are checked for intact data.
 MAX_FRAMES = 8
 #: Bumped whenever a change here, or a library upgrade measured to matter (bench/LIBRARIES.md),
 #: changes stored values, so cached and shared facts are recomputed. Facts are valid for
 #: (content md5, FACTS_VERSION): nothing else, so they can travel between machines.
-FACTS_VERSION = 2
+FACTS_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,38 @@ class ImageFacts:
     light_score: float | None = None
     entropy: float | None = None
     edge_strength: float | None = None
+    mode: str | None = None
+    bit_depth: int | None = None
+    alpha: bool | None = None
+    jpeg_quality: int | None = None
+    camera_make: str | None = None
+    camera_model: str | None = None
+    orientation: int | None = None
+    brightness: float | None = None
+    contrast: float | None = None
+    saturation: float | None = None
+    colourfulness: float | None = None
+    dominant_hue: int | None = None
 
     @property
     def pixels(self) -> int:
         return self.width * self.height
+
+    @property
+    def camera(self) -> str | None:
+        """Make and model as one name ("Canon EOS 5D", not "Canon Canon EOS 5D")."""
+        make, model = self.camera_make or "", self.camera_model or ""
+        if model.lower().startswith(make.lower().split(" ")[0]):
+            return model or None
+        return f"{make} {model}".strip() or None
+
+    @property
+    def aspect_ratio(self) -> float | None:
+        """Width over height as shown upright (EXIF orientations 5 to 8 swap the sides)."""
+        if not self.width or not self.height:
+            return None
+        width, height = (self.height, self.width) if (self.orientation or 1) >= 5 else (self.width, self.height)
+        return round(width / height, 3)
 
     @property
     def was_read(self) -> bool:
@@ -87,23 +122,27 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
         format=image.format,
         width=image.width,
         height=image.height,
+        **vars(read_encoding(image, data)),
+        **vars(read_exif(image)),
     )
     if header.pixels > max_pixels or header.pixels == 0:
         return header
     if image.format in ("JPEG", "MPO"):
-        image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
+        # YCbCr skips libjpeg's colour conversion; its Y channel is what a grey draft gives
+        image.draft("YCbCr" if image.mode in ("RGB", "YCbCr") else image.mode, (DRAFT_SIZE, DRAFT_SIZE))
     if not within_budget(image, DRAFT_SIZE):
         return header  # not decoded: the rules report it beside the pixel limit
     try:
-        gray = reduced_gray(image, data)
+        gray, colour = reduced_decode(image, data)
         _check_other_frames(image, data)
     except Exception as exc:  # noqa: BLE001 - truncated, garbled, bad CRC ...
         return _replace(header, decoded=True, error=_describe(exc))
-    return _replace(header, decoded=True, **pixel_signals(gray))
+    return _replace(header, decoded=True, **pixel_signals(upright(gray, header.orientation), colour))
 
 
-def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
-    """Decode ``image`` once, as small as its format allows, as 8-bit grayscale.
+def reduced_decode(image: Image.Image, data: bytes) -> tuple[Image.Image, Image.Image | None]:
+    """Decode ``image`` once, as small as its format allows: 8-bit grayscale, and a colour
+    image of about ``COLOUR_SIDE`` pixels for the colour properties (None for grey images).
 
     The JPEG draft still walks the whole entropy-coded stream, so truncation raises here as it
     would on a full decode. PNG chunks after the pixel data are only CRC-checked by verify().
@@ -114,12 +153,13 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
     drafted = image.format in ("JPEG", "MPO")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if image.format in ("JPEG", "MPO"):
-            image.draft("L", (DRAFT_SIZE, DRAFT_SIZE))
         image.load()
         if image.format == "PNG":
             Image.open(io.BytesIO(data)).verify()
     image = _eight_bit(image)
+    colour = _small_colour(image)
+    if image.mode == "YCbCr":
+        return image.getchannel(0), colour  # drafted: already reduced
     gray, alpha = _gray_and_alpha(image)
     factor = 1 if drafted else reduction_factor(image.size, DRAFT_SIZE)
     if factor > 1:
@@ -127,7 +167,19 @@ def reduced_gray(image: Image.Image, data: bytes) -> Image.Image:
         alpha = alpha.reduce(factor) if alpha is not None else None
     if alpha is not None:  # transparent pixels count as white, as a viewer shows them
         gray = Image.composite(gray, Image.new("L", gray.size, 255), alpha)
-    return gray
+    return gray, colour
+
+
+def _small_colour(image: Image.Image) -> Image.Image | None:
+    """About ``COLOUR_SIDE`` pixels a side, RGB: a box reduction where Pillow reduces the mode
+    in place, else a nearest-pixel sample (palette and alpha modes, without a full-size copy)."""
+    if image.mode not in ("RGB", "YCbCr", "CMYK", "RGBA", "RGBa", "P"):
+        return None  # grey modes, and the rare PA and LAB, whose hue is not worth a full-size copy
+    factor = max(1, max(image.size) // COLOUR_SIDE)
+    if image.mode in ("RGB", "YCbCr", "CMYK"):
+        return image.reduce(factor).convert("RGB")
+    size = (max(1, image.width // factor), max(1, image.height // factor))
+    return image.resize(size, Image.Resampling.NEAREST).convert("RGB")
 
 
 def _gray_and_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
@@ -178,8 +230,10 @@ def _check_other_frames(image: Image.Image, data: bytes) -> None:
                 raise ValueError(f"picture {frame + 1} of {frames}: {_describe(exc)}") from None
 
 
-def pixel_signals(gray: Image.Image) -> dict[str, object]:
-    """Perceptual hashes and quality statistics of a reduced grayscale image."""
+
+def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[str, object]:
+    """Perceptual hashes and quality statistics of a reduced grayscale image, colour properties
+    of the small colour image (of ``gray`` itself when there is none)."""
     import imagehash  # numpy and scipy load only when an image is actually decoded
     import numpy as np
 
@@ -196,6 +250,7 @@ def pixel_signals(gray: Image.Image) -> dict[str, object]:
         "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
         "entropy": round(thumb.entropy(), 3),
         "edge_strength": round(float(laplacian.std()) if laplacian.size else 0.0, 3),
+        **vars(colour_signals(colour if colour is not None else thumb)),
     }
 
 

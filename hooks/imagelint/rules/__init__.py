@@ -1,7 +1,7 @@
 """The rule registry: every code, its kebab-case name, default severity and documentation.
 
 Codes are ``IMG`` plus three digits; the hundreds group a family (0xx decode and format, 1xx
-size, 2xx quality, 3xx duplicates, 4xx balance, 9xx could not inspect), so a prefix selects a
+size, 2xx quality, 3xx duplicates, 4xx balance, 5xx shortcuts and diversity, 9xx could not inspect), so a prefix selects a
 family. A code is never reused. Each family module declares its rules beside its checks.
 """
 from __future__ import annotations
@@ -29,7 +29,8 @@ class Rule:
 
 def all_rules() -> dict[str, Rule]:
     """Every rule by code, in code order."""
-    from imagelint.rules import balance, coverage, duplicates, image
+    from imagelint.rules import balance, coverage, diversity, duplicates, image, loading, shortcuts
 
-    rules = [*image.RULES, *duplicates.RULES, *balance.RULES, *coverage.RULES]
+    rules = [*image.RULES, *loading.RULES, *duplicates.RULES, *balance.RULES, *shortcuts.RULES, *diversity.RULES,
+             *coverage.RULES]
     return {rule.code: rule for rule in sorted(rules, key=lambda r: r.code)}

@@ -1,4 +1,5 @@
-"""Per-image rules: decode and format (0xx), size (1xx), quality (2xx), availability (9xx)."""
+"""Per-image rules: decode and format (0xx; loader rules in ``loading``), size (1xx), quality (2xx),
+availability (9xx)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,6 +11,7 @@ from imagelint.findings import Finding, Severity
 from imagelint.facts.decode_budget import DECODE_BUDGET
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.rules import Rule
+from imagelint.rules.loading import loader_findings
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -76,9 +78,9 @@ BLURRY = Rule("IMG201", "blurry", W, "The image has very little edge detail: pro
 What: measures the edge strength (standard deviation of the Laplacian of a grayscale thumbnail
 of at most 128 pixels, from the reduced decode) and flags images below 'blur-threshold'.
 Why: blurry images teach a model that blur is normal for a class, or add label noise.
-Off unless selected (select = ["IMG201"]): on real photos no threshold kept false alarms
-at or below 1% (bench/QUALITY.md), because smooth, shallow-focus and gradient images look
-blurred to any cheap measure. Worth enabling for a dataset whose images should all be sharp.
+Off unless selected (select = ["IMG201"]; preset = "generative" selects it): on real photos
+no threshold kept false alarms at or below 1% (bench/QUALITY.md), because smooth,
+shallow-focus and gradient images look blurred to any cheap measure. Worth enabling for a dataset whose images should all be sharp.
 Options: blur-threshold (default 3.0).
 Fix: replace the image with a sharp one, or remove it.
 """)
@@ -163,7 +165,7 @@ def image_findings(ref: ImageRef, facts: ImageFacts | None, limits: Limits) -> l
     if facts.format is None or facts.error:
         reason = facts.error or "not an image"
         return found + [finding(ref, UNREADABLE, f"{reason}: re-export or re-download the original")]
-    found += _format_findings(ref, facts, limits)
+    found += _format_findings(ref, facts, limits) + loader_findings(ref, facts)
     if not facts.decoded and facts.pixels <= limits.max_pixels:
         found.append(finding(ref, MAX_PIXELS, f"{facts.width}x{facts.height} cannot be decoded within "
                              f"imagelint's {DECODE_BUDGET >> 20} MiB memory budget (not decoded): downscale it"))

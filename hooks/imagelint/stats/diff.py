@@ -3,7 +3,8 @@
 The Markdown is a pull-request comment: per split, a table of classes (counts before and
 after, change, share change in points), flags a reviewer should look at (a class whose share
 drifted by more than ``share-drift-points``, a class that appeared or vanished, an imbalance
-ratio that crossed ``max-class-ratio``) and a Mermaid bar chart GitHub draws inline.
+ratio that crossed ``max-class-ratio``, a class whose look moved: lighting, colour, framing,
+cameras, formats or near copies) and a Mermaid bar chart GitHub draws inline.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any, Mapping
 
 from imagelint.config import Config
 from imagelint.rules.balance import split_folder
+from imagelint.stats.class_drift import LOOK_COLUMNS, class_drift, look_row
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,8 @@ class ClassChange:
     new: int | None
     old_share: float  # fraction of the split's labelled images, 0 when absent
     new_share: float
-    flags: tuple[str, ...]  # "appeared", "vanished", "drift"
+    flags: tuple[str, ...]  # "appeared", "vanished", "drift", "look" (see ``looks``)
+    looks: tuple[str, ...] = ()  # how its properties moved (``imagelint.stats.class_drift``)
 
     @property
     def change(self) -> int:
@@ -36,7 +39,8 @@ class ClassChange:
 
     def describe_flags(self) -> list[str]:
         words = {"appeared": "appeared", "vanished": "vanished", "drift": f"share drifted {self.points:+.1f} points"}
-        return [f"class '{self.label}' {words[flag]}" for flag in self.flags]
+        described = [f"class '{self.label}' {words[flag]}" for flag in self.flags if flag in words]
+        return described + [f"class '{self.label}': {look}" for look in self.looks]
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class SplitChange:
     new_ratio: float | None
     classes: tuple[ClassChange, ...]
     flags: tuple[str, ...]
+    looks: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (class, cells) on the new side
 
     @property
     def changed(self) -> bool:
@@ -104,7 +109,9 @@ def compare_stats(
             flags = (f"imbalance ratio {_ratio(old_ratio)} -> {_ratio(new_ratio)} rose above {limit:g}x",)
         elif (old_ratio or 0) > limit >= (new_ratio or 0):
             flags = (f"imbalance ratio {_ratio(old_ratio)} -> {_ratio(new_ratio)} back within {limit:g}x",)
-        splits.append(SplitChange(path, a.get("images", 0), b.get("images", 0), old_ratio, new_ratio, classes, flags))
+        looks = tuple((label, row) for label, entry in sorted(classes_b.items()) if (row := look_row(entry)))
+        splits.append(SplitChange(path, a.get("images", 0), b.get("images", 0), old_ratio, new_ratio, classes, flags,
+                                  looks))
     return StatsDiff(
         old_label, new_label,
         old.get("totals", {}).get("images", 0), new.get("totals", {}).get("images", 0), tuple(splits),
@@ -123,7 +130,9 @@ def _class_change(label: str, a: Mapping[str, Any] | None, b: Mapping[str, Any] 
         flags = ("vanished",)
     else:
         flags = ("drift",) if abs(change.points) > config.share_drift_points else ()
-    return ClassChange(change.label, change.old, change.new, change.old_share, change.new_share, flags)
+    looks = class_drift(a, b, config.share_drift_points) if a is not None and b is not None else ()
+    flags += ("look",) if looks else ()
+    return ClassChange(change.label, change.old, change.new, change.old_share, change.new_share, flags, looks)
 
 
 def _ratio(value: float | None) -> str:
@@ -197,13 +206,19 @@ def render_markdown(diff: StatsDiff) -> str:
             )
         lines += ["", f"Imbalance ratio (largest / smallest class): {_ratio(split.old_ratio)} → "
                   f"{_ratio(split.new_ratio)} (limit {diff.max_class_ratio:g}x)" + (" ⚠️" if split.flags else "")]
+        if split.looks:
+            lines += ["", f"How each class looks in `{new}` (median, quartiles in brackets):", "",
+                      "| class | " + " | ".join(h for h, _ in LOOK_COLUMNS) + " | top camera | near copies |",
+                      "|:--|" + "--:|" * len(LOOK_COLUMNS) + ":--|--:|"]
+            lines += [f"| {_md_escape(label)} | " + " | ".join(_md_escape(c) for c in cells) + " |"
+                      for label, cells in split.looks]
         if split.changed:
             lines += ["", *_mermaid(split, old, new)]
     return "\n".join(lines) + "\n"
 
 
 def _md_flags(flags: tuple[str, ...]) -> str:
-    marks = {"appeared": "🆕 appeared", "vanished": "❌ vanished", "drift": "⚠️ drift"}
+    marks = {"appeared": "🆕 appeared", "vanished": "❌ vanished", "drift": "⚠️ drift", "look": "⚠️ look"}
     return " ".join(marks[flag] for flag in flags)
 
 

@@ -15,7 +15,9 @@ from statistics import median
 from typing import Any, Iterable, Mapping, Sequence
 
 from imagelint.config import Config
+from imagelint.stats.classes import class_summary
 from imagelint.stats.labels import ImageLabels
+from imagelint.stats.properties import Profile
 from imagelint.stats.layout import place
 
 #: Key of the dataset at the repository root, and of the split of images outside any split.
@@ -38,6 +40,8 @@ class ImageRecord:
     format: str | None = None
     width: int | None = None
     height: int | None = None
+    profile: Profile | None = None
+    object_sizes: tuple[tuple[str, float], ...] = ()
 
 
 def folder_record(path: str, config: Config, **facts: Any) -> ImageRecord:
@@ -52,7 +56,8 @@ def labelled_record(path: str, labels: ImageLabels | None, config: Config, **fac
     placement = place(path, config.layout, config.splits)
     labels = labels or ImageLabels(())
     return ImageRecord(
-        path, placement.root, placement.split or labels.split, labels.classes, labels.objects, **facts
+        path, placement.root, placement.split or labels.split, labels.classes, labels.objects,
+        object_sizes=labels.sizes, **facts
     )
 
 
@@ -95,12 +100,13 @@ def compute_stats(records: Sequence[ImageRecord], config: Config) -> dict[str, A
         roots.setdefault(record.root or ROOT_KEY, {}).setdefault(split, []).append(record)
     document: dict[str, Any] = {"per_class": [], "roots": {}}
     for root, splits in sorted(roots.items()):
-        split_stats = {split: _split_stats(items, copies, with_objects) for split, items in sorted(splits.items())}
+        split_stats = {split: _split_stats(items, copies, with_objects, config) for split, items in sorted(splits.items())}
         document["roots"][root] = {**_totals(sum(splits.values(), [])), "splits": split_stats}
         for split, values in split_stats.items():
             for label, entry in values["classes"].items():
                 name = "/".join(part for part in (root, split, label) if part not in (ROOT_KEY, NO_SPLIT))
-                document["per_class"].append({"class": label, "name": name, "root": root, "split": split, **entry})
+                scalars = {key: value for key, value in entry.items() if not isinstance(value, dict)}
+                document["per_class"].append({"class": label, "name": name, "root": root, "split": split, **scalars})
     document["totals"] = {
         **_totals(records),
         "classes": len({label for r in records for label in r.classes}),
@@ -114,17 +120,27 @@ def _totals(records: Sequence[ImageRecord]) -> dict[str, Any]:
     return {"bytes": sum(r.size or 0 for r in records), "images": len(records)}
 
 
-def _split_stats(records: Sequence[ImageRecord], copies: Mapping[str, int], with_objects: bool) -> dict[str, Any]:
+def _split_stats(
+    records: Sequence[ImageRecord], copies: Mapping[str, int], with_objects: bool, config: Config
+) -> dict[str, Any]:
     counts = Counter(label for r in records for label in r.classes)
     objects: Counter[str] = Counter()
     for r in records:
         objects.update(dict(r.objects))
     labelled = sum(counts.values())
+    by_class: dict[str, list[ImageRecord]] = {}
+    for r in records:
+        for label in r.classes:
+            by_class.setdefault(label, []).append(r)
     classes = {}
     for label, count in sorted(counts.items()):
         entry: dict[str, Any] = {"count": count, "share": count / labelled}
         if with_objects:
             entry["objects"] = objects[label]
+        members = by_class[label]
+        profiles = [(r.md5 or "", r.profile) for r in members if r.profile is not None]
+        sizes = [size for r in members for name, size in r.object_sizes if name == label]
+        entry.update(class_summary(profiles, sizes, config.near_duplicate_threshold))
         classes[label] = entry
     stats: dict[str, Any] = {
         **_totals(records),

@@ -20,11 +20,13 @@ YOLO_NAME_FILES = ("data.yaml", "dataset.yaml")
 
 @dataclass(frozen=True)
 class ImageLabels:
-    """Classes of one image (distinct, sorted), objects per class, and the split its file names."""
+    """Classes of one image (distinct, sorted), objects per class, the split its file names, and
+    each object's size (square root of its box area over the image's, 0 to 1), sorted."""
 
     classes: tuple[str, ...]
     objects: tuple[tuple[str, int], ...] = ()
     split: str = ""
+    sizes: tuple[tuple[str, float], ...] = ()
 
 
 def read_labels(root: Path, image_paths: Sequence[str], kind: str, splits: Sequence[str]) -> dict[str, ImageLabels]:
@@ -36,9 +38,16 @@ def read_labels(root: Path, image_paths: Sequence[str], kind: str, splits: Seque
     return {}
 
 
-def _labels(class_ids: list[str], split: str = "") -> ImageLabels:
+def _labels(class_ids: list[str], split: str = "", sizes: Sequence[tuple[str, float]] = ()) -> ImageLabels:
     objects = Counter(class_ids)
-    return ImageLabels(tuple(sorted(objects)), tuple(sorted(objects.items())), split)
+    return ImageLabels(tuple(sorted(objects)), tuple(sorted(objects.items())), split, tuple(sorted(sizes)))
+
+
+def _box_size(width: float, height: float) -> float | None:
+    """The side of a square with the box's relative area; None for a malformed box."""
+    if not (0 < width <= 1.0001 and 0 < height <= 1.0001):
+        return None
+    return round((width * height) ** 0.5, 4)
 
 
 def yolo_label_path(image_path: str) -> str:
@@ -59,16 +68,24 @@ def yolo_labels(root: Path, image_paths: Sequence[str]) -> dict[str, ImageLabels
         except (OSError, UnicodeDecodeError):
             continue
         names = _yolo_names(root, str(PurePosixPath(path).parent), names_by_folder)
-        ids = [_class_id(line) for line in text.splitlines() if line.strip()]
-        result[path] = _labels([names.get(i, str(i)) for i in ids if i is not None])
+        rows = [_yolo_row(line) for line in text.splitlines() if line.strip()]
+        labelled = [(names.get(i, str(i)), size) for i, size in rows if i is not None]
+        result[path] = _labels([name for name, _ in labelled],
+                               sizes=[(name, size) for name, size in labelled if size is not None])
     return result
 
 
-def _class_id(line: str) -> int | None:
+def _yolo_row(line: str) -> tuple[int | None, float | None]:
+    """Class id and box size of ``class cx cy w h`` (a segment's points give no box size)."""
+    fields = line.split()
     try:
-        return int(float(line.split()[0]))
+        class_id = int(float(fields[0]))
     except ValueError:
-        return None
+        return None, None
+    try:
+        return class_id, _box_size(float(fields[3]), float(fields[4])) if len(fields) == 5 else None
+    except ValueError:
+        return class_id, None
 
 
 def _yolo_names(root: Path, folder: str, cache: dict[str, dict[int, str]]) -> dict[int, str]:
@@ -120,6 +137,7 @@ def coco_labels(root: Path, image_paths: Sequence[str], splits: Sequence[str]) -
     for path in image_paths:
         by_name.setdefault(PurePosixPath(path).name, []).append(path)
     class_ids: dict[str, list[str]] = {}
+    sizes: dict[str, list[tuple[str, float]]] = {}
     split_of: dict[str, str] = {}
     for annotation_file in coco_annotation_files(root):
         document = _coco_document(root / annotation_file)
@@ -131,20 +149,38 @@ def coco_labels(root: Path, image_paths: Sequence[str], splits: Sequence[str]) -
         categories = {
             c.get("id"): str(c.get("name", c.get("id"))) for c in document["categories"] if isinstance(c, dict)
         }
-        image_path = {}
+        image_path, image_area = {}, {}
         for image in document["images"]:
             if isinstance(image, dict) and isinstance(image.get("file_name"), str):
                 match = _match(image["file_name"], base, raw_split, by_name)
                 if match:
                     image_path[image.get("id")] = match
+                    image_area[image.get("id")] = _area(image.get("width"), image.get("height"))
                     class_ids.setdefault(match, [])
                     split_of[match] = split
         for annotation in document["annotations"]:
-            path = image_path.get(annotation.get("image_id")) if isinstance(annotation, dict) else None
+            image_id = annotation.get("image_id") if isinstance(annotation, dict) else None
+            path = image_path.get(image_id)
             if path:
                 category = annotation.get("category_id")
-                class_ids[path].append(categories.get(category, str(category)))
-    return {path: _labels(ids, split_of[path]) for path, ids in class_ids.items()}
+                name = categories.get(category, str(category))
+                class_ids[path].append(name)
+                size = _coco_box_size(annotation.get("bbox"), image_area[image_id])
+                if size is not None:
+                    sizes.setdefault(path, []).append((name, size))
+    return {path: _labels(ids, split_of[path], sizes.get(path, ())) for path, ids in class_ids.items()}
+
+
+def _area(width: Any, height: Any) -> float | None:
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (width, height))
+    return float(width * height) if numbers and width > 0 and height > 0 else None
+
+
+def _coco_box_size(bbox: Any, image_area: float | None) -> float | None:
+    if image_area is None or not isinstance(bbox, list) or len(bbox) != 4:
+        return None
+    box = _area(bbox[2], bbox[3])
+    return None if box is None else _box_size(box / image_area, 1.0)
 
 
 def _coco_document(path: Path) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from imagelint.errors import UsageError
 from imagelint.sources.dataset import InvalidInput
 from imagelint.stats.labels import ImageLabels, read_labels
 from imagelint.stats.document import ImageRecord, compute_stats, folder_record, labelled_record
+from imagelint.stats.properties import image_profile
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
         facts = inspections[ref.path].facts
         values: dict[str, Any] = {"md5": facts.md5 if facts else ref.md5}
         if facts is not None:
-            values.update(size=facts.size, format=facts.format, width=facts.width or None, height=facts.height or None)
+            values.update(size=facts.size, format=facts.format, width=facts.width or None, height=facts.height or None,
+                          profile=image_profile(facts))
         records.append(_record(ref.path, labels, config, values))
     return ComputedStats(root, compute_stats(records, config), notes)
 
