@@ -121,7 +121,8 @@ def check_images(
             findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
             must_be_complete = check_all or rev_range is not None or use_remote
-            unlisted_elsewhere = len(set(resolution.unlisted_anywhere) - set(resolution.unlisted))
+            reported = {*resolution.unlisted, *(item.path for item in resolution.invalid)}  # IMG901, IMG902
+            unlisted_elsewhere = len(set(resolution.unlisted_anywhere) - reported)
             gap = not_compared_finding(reference.missing, unlisted_elsewhere, must_be_complete=must_be_complete)
             findings += [gap] if gap else []
             if resolution.complete:
