@@ -39,7 +39,7 @@ def not_compared_finding(missing: Sequence[str], unlisted_pointers: int, *, must
     if missing:
         parts.append(f"{len(missing)} dataset image(s) have no facts and no bytes here (first: {min(missing)})")
     if unlisted_pointers:
-        parts.append(f"the images of {unlisted_pointers} DVC pointer(s) could not be listed (manifest missing)")
+        parts.append(f"the images of {unlisted_pointers} DVC pointer(s) could not be listed (manifest missing or invalid)")
     severity = Severity.ERROR if must_be_complete else Severity.WARNING
     message = f"duplicate search is incomplete: {'; '.join(parts)}: {FIX}"
     return Finding(".", NOT_COMPARED.code, NOT_COMPARED.name, severity, message)
