@@ -211,3 +211,25 @@ def test_the_hook_path_imports_neither_dask_nor_dvc(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, timeout=120,
                          env={**os.environ, "IMAGELINT_CACHE_DIR": str(tmp_path / "cache")})
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout + out.stderr
+
+
+def test_a_remote_object_far_above_the_size_limit_is_measured_not_read_whole(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    repo = new_repo(tmp_path / "repo")
+    dvc(repo, "remote", "add", "-q", "-d", "local", str(tmp_path / "remote"))
+    (repo / ".imagelint.toml").write_text('max-file-size = "1KB"\n')  # reads stop at 2 KB + 1 MiB
+    (repo / "data" / "train" / "c").mkdir(parents=True)
+    noise = (np.random.default_rng(0).random((800, 800, 3)) * 255).astype(np.uint8)
+    Image.fromarray(noise).save(repo / "data" / "train" / "c" / "big.png")
+    size = (repo / "data" / "train" / "c" / "big.png").stat().st_size
+    assert size > (1 << 20) + 2000
+    dvc(repo, "add", "-q", "data")
+    dvc(repo, "push", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "dataset")
+    result = imagelint(repo, "facts", "build", "--remote", cache=tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    [facts] = stored_facts(tmp_path / "cache").values()
+    assert (facts.size, facts.decoded, facts.phash) == (size, False, None)

@@ -69,11 +69,13 @@ def _inspected(partition: Partition) -> Iterator[tuple[ImageFacts | None, bool]]
         return
     filesystem = partition.filesystem
     with ThreadPoolExecutor(PREFETCH) as reader:
-        upcoming = deque(reader.submit(_fetch, filesystem, job.sources) for job in partition.jobs[:PREFETCH])
+        upcoming = deque(reader.submit(_fetch, filesystem, job.sources, job.read_limit)
+                         for job in partition.jobs[:PREFETCH])
         for n, job in enumerate(partition.jobs):
             data = upcoming.popleft().result()
             if n + PREFETCH < len(partition.jobs):
-                upcoming.append(reader.submit(_fetch, filesystem, partition.jobs[n + PREFETCH].sources))
+                ahead = partition.jobs[n + PREFETCH]
+                upcoming.append(reader.submit(_fetch, filesystem, ahead.sources, ahead.read_limit))
             yield _facts_of(filesystem, job, data), False
 
 
@@ -81,21 +83,24 @@ def _facts_of(filesystem: Any, job: _Job, data: bytes | None) -> ImageFacts | No
     """Facts of ``data`` (the first source's bytes), else of the first other source holding the expected bytes."""
     for source in range(len(job.sources)):
         if source:
-            data = _fetch(filesystem, job.sources[source:source + 1])
+            data = _fetch(filesystem, job.sources[source:source + 1], job.read_limit)
         if data is None:
             continue
+        if len(data) > job.read_limit:  # far above max-file-size: reported from its size, never decoded
+            return ImageFacts(md5=job.md5 or "", size=filesystem.size(job.sources[source]))
         facts = read_image_facts(data, job.max_pixels)
         if job.md5 is None or facts.md5 == job.md5:
             return facts
     return None
 
 
-def _fetch(filesystem: Any, paths: Sequence[str]) -> bytes | None:
-    """The bytes of the first of ``paths`` that ``filesystem`` can open (DVC 3, then legacy layout)."""
+def _fetch(filesystem: Any, paths: Sequence[str], limit: int) -> bytes | None:
+    """The bytes of the first of ``paths`` that ``filesystem`` can open (DVC 3, then legacy layout),
+    at most ``limit`` + 1 of them: one more than allowed tells an object that is too large."""
     for path in paths:
         try:
             with filesystem.open(path, "rb") as handle:
-                return handle.read()
+                return handle.read(limit + 1)
         except OSError:  # FileNotFoundError, PermissionError, IsADirectoryError, and remote I/O errors
             continue
     return None
