@@ -34,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="FILE.html", help="the page to write")
     parser.add_argument("--all", dest="check_all", action="store_true", help="every image of the repository")
     parser.add_argument("--rev", metavar="A..B", help="what changed between two revisions (for CI)")
-    parser.add_argument("--remote", action="store_true", help="read images missing from the DVC cache from "
-                        "the DVC remote (needs the imagelint[dvc] extra)")
+    parser.add_argument("--remote", action="store_true", help="fetch the dataset's facts snapshots from the DVC "
+                        "remote first, then read the images no snapshot describes and the cache lacks from the "
+                        "remote (needs the imagelint[dvc] extra)")
     parser.add_argument("--no-baseline", action="store_true", help=f"show the findings {BASELINE_FILE} accepts too")
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for decoding")
     add_common_options(parser)

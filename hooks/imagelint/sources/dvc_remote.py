@@ -93,22 +93,16 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _visit_remote(dvc_root: Path, md5s: Iterable[str], visit: object) -> None:
-    """Open the repository once and hand each object found on the remote to ``visit(md5, bytes)``."""
+    """Hand each object found on the default remote to ``visit(md5, bytes)``."""
+    filesystem, locate = remote_filesystem(dvc_root)
     try:
-        from dvc.repo import Repo
-    except ImportError:
-        raise RemoteUnavailable("reading the DVC remote needs the 'dvc' package (pip install 'imagelint[dvc]')") from None
-    try:
-        with Repo(str(dvc_root)) as repo:
-            databases = [repo.cloud.get_remote_odb(None, hash_name=name) for name in ("md5", "md5-dos2unix")]
-            for md5 in md5s:
-                for odb in databases:
-                    path = odb.oid_to_path(md5)
-                    if odb.fs.exists(path):
-                        with odb.fs.open(path, "rb") as handle:
-                            visit(md5, handle.read())  # type: ignore[operator]
-                        break
-    except Exception as exc:  # DVC raises many kinds (config, network, auth); all mean "not available"
+        for md5 in md5s:
+            for path in locate(md5):
+                if filesystem.exists(path):
+                    with filesystem.open(path, "rb") as handle:
+                        visit(md5, handle.read())  # type: ignore[operator]
+                    break
+    except Exception as exc:  # DVC raises many kinds (network, auth); all mean "not available"
         raise RemoteUnavailable(f"could not read the DVC remote: {_one_line(exc)}") from None
 
 
