@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from imagelint.config import Config
 from imagelint.facts.bundle import FactsBundle
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.inspect import _Job
+from imagelint.facts.inspect import DecodeJob
 from imagelint.facts.partition import Partition, inspect_partition, job_key, partitions
 from imagelint.findings import Finding
 from imagelint.rules.image import NOT_IN_CACHE, invalid_pointer_finding, unlisted_finding
@@ -71,18 +71,18 @@ def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool
     md5_of = {ref.path: ref.md5 or blob_md5.get(ref.blob or "") for ref in refs}
     known = index.lookup({md5 for md5 in md5_of.values() if md5})
     pending = [ref for ref in refs if not _settled(known.get(md5_of[ref.path] or ""), config, ref)]
-    jobs: dict[str, _Job] = {}
-    remote_jobs: dict[str, _Job] = {}
+    jobs: dict[str, DecodeJob] = {}
+    remote_jobs: dict[str, DecodeJob] = {}
     paths_by_key: dict[str, list[str]] = {}
     object_paths = _remote_paths(root) if use_remote and any(ref.md5 for ref in pending) else None
     for ref in pending:
         limits = config.limits_for(ref.path)
         max_pixels, limit = limits.max_pixels, read_limit(limits.max_file_size)
         if object_paths and ref.md5:
-            job = _Job(object_paths(ref.md5), ref.md5, None, max_pixels, limit)
+            job = DecodeJob(object_paths(ref.md5), ref.md5, None, max_pixels, limit)
             remote_jobs.setdefault(job_key(job), job)
         else:
-            job = _Job(ref.sources, ref.md5, ref.blob, max_pixels, limit)
+            job = DecodeJob(ref.sources, ref.md5, ref.blob, max_pixels, limit)
             jobs.setdefault(job_key(job), job)
         paths_by_key.setdefault(job_key(job), []).append(ref.path)
     parts = partitions(list(jobs.values()), partition_size)

@@ -42,7 +42,10 @@ class Inspection:
 
 
 @dataclass(frozen=True)
-class _Job:
+class DecodeJob:
+    """One content to decode: where its bytes may be read, what they must hash to, its limits.
+    Shared by the check's pool and the partitions of a facts build."""
+
     sources: tuple[str, ...]
     md5: str | None
     blob: str | None
@@ -71,7 +74,7 @@ def inspect_images(
     known = index.lookup({ref.md5 for ref in readable if ref.md5})
     results = {ref.path: Inspection(ref, None) for ref in refs if ref.is_symlink}
     pending: dict[str, list[ImageRef]] = {}
-    jobs_by_key: dict[str, _Job] = {}
+    jobs_by_key: dict[str, DecodeJob] = {}
     for ref in readable:
         max_pixels = config.limits_for(ref.path).max_pixels
         facts = known.get(ref.md5) if ref.md5 else None
@@ -80,7 +83,7 @@ def inspect_images(
             continue
         key = ref.md5 or f"path:{ref.path}"
         pending.setdefault(key, []).append(ref)
-        jobs_by_key.setdefault(key, _Job(ref.sources, ref.md5, ref.blob, max_pixels, _limit(config, ref)))
+        jobs_by_key.setdefault(key, DecodeJob(ref.sources, ref.md5, ref.blob, max_pixels, _limit(config, ref)))
     batch: list[ImageFacts] = []
     new_blobs: dict[str, str] = {}
     stored_at = time.monotonic()
@@ -127,7 +130,7 @@ def _with_content_md5(ref: ImageRef, blob_md5: dict[str, str], limit: int) -> Im
     return ref
 
 
-def _run(work: list[_Job], jobs: int, quiet: bool) -> Iterator[tuple[ImageFacts | None, bool]]:
+def _run(work: list[DecodeJob], jobs: int, quiet: bool) -> Iterator[tuple[ImageFacts | None, bool]]:
     """Results in the order of ``work``; an interrupt stops the workers at once."""
     if len(work) < PARALLEL_THRESHOLD or jobs <= 1:
         yield from _progress((_inspect_quietly(job, quiet) for job in work), len(work))
@@ -138,7 +141,7 @@ def _run(work: list[_Job], jobs: int, quiet: bool) -> Iterator[tuple[ImageFacts 
                                initargs=(os.getpid(), quiet))
     try:
         chunk = max(1, min(16, len(work) // (jobs * 8)))
-        yield from _progress(pool.map(_inspect_one, work, chunksize=chunk), len(work))
+        yield from _progress(pool.map(inspect_job, work, chunksize=chunk), len(work))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in list((getattr(pool, "_processes", None) or {}).values()):
@@ -147,9 +150,9 @@ def _run(work: list[_Job], jobs: int, quiet: bool) -> Iterator[tuple[ImageFacts 
     pool.shutdown()
 
 
-def _inspect_quietly(job: _Job, quiet: bool) -> tuple[ImageFacts | None, bool]:
+def _inspect_quietly(job: DecodeJob, quiet: bool) -> tuple[ImageFacts | None, bool]:
     with c_stderr_silenced(quiet):
-        return _inspect_one(job)
+        return inspect_job(job)
 
 
 def _start_worker(parent: int, quiet: bool) -> None:
@@ -167,7 +170,7 @@ def _start_worker(parent: int, quiet: bool) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _inspect_one(job: _Job) -> tuple[ImageFacts | None, bool]:
+def inspect_job(job: DecodeJob) -> tuple[ImageFacts | None, bool]:
     """Facts of the first source holding the expected bytes, and whether they match the blob.
 
     A source that is not a regular file, or cannot be read, is skipped for the next one; if no

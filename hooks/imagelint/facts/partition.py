@@ -17,7 +17,7 @@ from typing import Any, Iterator, Sequence
 
 from imagelint.facts.bundle import FactsBundle
 from imagelint.facts.image_facts import ImageFacts, read_image_facts
-from imagelint.facts.inspect import _inspect_one, _Job
+from imagelint.facts.inspect import inspect_job, DecodeJob
 
 #: Remote objects fetched ahead of the one being decoded.
 PREFETCH = 3
@@ -27,7 +27,7 @@ PREFETCH = 3
 class Partition:
     """Jobs whose sources are paths on ``filesystem`` (a DVC filesystem object), or local paths."""
 
-    jobs: tuple[_Job, ...]
+    jobs: tuple[DecodeJob, ...]
     filesystem: Any = None
 
     @property
@@ -36,12 +36,12 @@ class Partition:
         return f"imagelint-facts-{digest}"
 
 
-def job_key(job: _Job) -> str:
+def job_key(job: DecodeJob) -> str:
     """What identifies a job's content: its md5, else (git-tracked images) its first source."""
     return job.md5 or f"path:{job.sources[0] if job.sources else ''}"
 
 
-def partitions(jobs: Sequence[_Job], size: int, filesystem: Any = None) -> list[Partition]:
+def partitions(jobs: Sequence[DecodeJob], size: int, filesystem: Any = None) -> list[Partition]:
     """Jobs sorted by key and cut into runs of ``size``: the same jobs always give the same partitions."""
     ordered = sorted(jobs, key=job_key)
     return [Partition(tuple(ordered[start:start + size]), filesystem) for start in range(0, len(ordered), size)]
@@ -65,7 +65,7 @@ def _inspected(partition: Partition) -> Iterator[tuple[ImageFacts | None, bool]]
     decodes, which hides the request latency of object storage (tens of milliseconds per object
     on S3, more than a decode); at most ``PREFETCH`` + 1 images' bytes are held at once."""
     if partition.filesystem is None:
-        yield from map(_inspect_one, partition.jobs)
+        yield from map(inspect_job, partition.jobs)
         return
     filesystem = partition.filesystem
     with ThreadPoolExecutor(PREFETCH) as reader:
@@ -79,7 +79,7 @@ def _inspected(partition: Partition) -> Iterator[tuple[ImageFacts | None, bool]]
             yield _facts_of(filesystem, job, data), False
 
 
-def _facts_of(filesystem: Any, job: _Job, data: bytes | None) -> ImageFacts | None:
+def _facts_of(filesystem: Any, job: DecodeJob, data: bytes | None) -> ImageFacts | None:
     """Facts of ``data`` (the first source's bytes), else of the first other source holding the expected bytes."""
     for source in range(len(job.sources)):
         if source:
