@@ -18,12 +18,12 @@ from typing import Any, Callable, Sequence
 from imagelint.config import Config
 from imagelint.facts.bundle import FactsBundle
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.inspect import DecodeJob
+from imagelint.facts.inspect import DecodeJob, answers_every_rule
 from imagelint.facts.partition import Partition, inspect_partition, job_key, partitions
 from imagelint.findings import Finding
 from imagelint.rules.image import NOT_IN_CACHE, invalid_pointer_finding, unlisted_finding
 from imagelint.safe_open import read_limit
-from imagelint.sources.dataset import ImageRef, InvalidInput
+from imagelint.sources.dataset import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def plan_build(cwd: Path, config: Config, index: FactsIndex, *, use_remote: bool
     blob_md5 = index.md5s_of_blobs(ref.blob for ref in refs if ref.blob and not ref.md5)
     md5_of = {ref.path: ref.md5 or blob_md5.get(ref.blob or "") for ref in refs}
     known = index.lookup({md5 for md5 in md5_of.values() if md5})
-    pending = [ref for ref in refs if not _settled(known.get(md5_of[ref.path] or ""), config, ref)]
+    pending = [ref for ref in refs
+               if not answers_every_rule(known.get(md5_of[ref.path] or ""), config.limits_for(ref.path).max_pixels)]
     jobs: dict[str, DecodeJob] = {}
     remote_jobs: dict[str, DecodeJob] = {}
     paths_by_key: dict[str, list[str]] = {}
@@ -132,13 +133,6 @@ def _run_locally(parts: Sequence[Partition], jobs: int, store: Callable[[FactsBu
     with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
         for future in as_completed([pool.submit(inspect_partition, part) for part in parts]):
             store(future.result())
-
-
-def _settled(facts: Any, config: Config, ref: ImageRef) -> bool:
-    """Whether stored facts answer every rule (the same test a check applies)."""
-    if facts is None:
-        return False
-    return bool(facts.decoded or facts.error or not 0 < facts.pixels <= config.limits_for(ref.path).max_pixels)
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def inspect_images(
     for ref in readable:
         max_pixels = config.limits_for(ref.path).max_pixels
         facts = known.get(ref.md5) if ref.md5 else None
-        if facts is not None and (facts.decoded or facts.error or not 0 < facts.pixels <= max_pixels):
+        if answers_every_rule(facts, max_pixels):
             results[ref.path] = Inspection(ref, facts)
             continue
         key = ref.md5 or f"path:{ref.path}"
@@ -168,6 +168,11 @@ def _start_worker(parent: int, quiet: bool) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+def answers_every_rule(facts: ImageFacts | None, max_pixels: int) -> bool:
+    """Whether stored facts need no decode: decoded, broken, or never to be decoded (over ``max_pixels``)."""
+    return facts is not None and bool(facts.decoded or facts.error or not 0 < facts.pixels <= max_pixels)
 
 
 def inspect_job(job: DecodeJob) -> tuple[ImageFacts | None, bool]:
