@@ -4,17 +4,13 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from imagelint.cli import main
-from imagelint.demo import (
-    EXPECTED_FINDINGS, GROWN_CLASS, GROWN_COUNT, GROWN_SPLIT, STATS_FILE, STEPS, Demo, Step, StepFailed, Tools,
-    failed_hooks, run_demo, run_steps, trimmed,
-)
+from imagelint.demo.session import Demo, Step, StepFailed, Tools, failed_hooks, run_steps, trimmed
+from imagelint.demo.story import EXPECTED_FINDINGS, GROWN_CLASS, GROWN_COUNT, GROWN_SPLIT, STATS_FILE, STEPS, run_demo
 
 
 @pytest.fixture(scope="module")
@@ -78,9 +74,8 @@ def test_a_failing_step_is_named_and_stops_the_demo(tmp_path: Path) -> None:
 
     out = io.StringIO()
     steps = [Step("one", passes), Step("two", fails), Step("three", passes)]
-    with ThreadPoolExecutor(max_workers=1) as background:
-        demo = Demo(tmp_path, Tools("git", "dvc", "pre-commit"), ModuleType("generate"), out, background)
-        assert run_steps(demo, steps) == 1
+    demo = Demo(tmp_path, Tools("git", "dvc", "pre-commit"), out)
+    assert run_steps(demo, steps) == 1
     lines = out.getvalue().splitlines()
     assert lines[-1] == "Demo failed at step 2 (two): the hook output has no IMG001 line"
     assert "== Step 3/3: three ==" not in lines
@@ -97,7 +92,7 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.
 def test_demo_without_dvc_or_pre_commit_says_what_to_install(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("imagelint.demo.shutil.which", lambda name, path=None: None)
+    monkeypatch.setattr("imagelint.demo.session.shutil.which", lambda name, path=None: None)
     assert main(["demo", str(tmp_path / "repo")]) == 2
     assert "pip install dvc pre-commit" in capsys.readouterr().err
 

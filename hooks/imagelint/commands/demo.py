@@ -32,6 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from imagelint.demo import run_demo
+    from imagelint.demo.story import run_demo
 
     return run_demo(args.directory)

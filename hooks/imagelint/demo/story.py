@@ -9,35 +9,26 @@ commits, hook output, the stats file). A step that does not behave as its narrat
 from __future__ import annotations
 
 import json
-import os
-import re
 import shlex
 import shutil
-import subprocess
 import sys
-import tempfile
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Sequence, TextIO
 
 import yaml
 
 import imagelint.sample
+from imagelint.demo.session import (
+    LOCAL, MAX_LINES, Demo, Step, StepFailed, Tools, demo_root, failed_hooks, find_tools, run_steps, why_failed,
+)
 from imagelint.errors import UsageError
 from imagelint.stats.document import ROOT_KEY
 
 STATS_FILE = "dataset-stats.json"
 CHECK_HOOK, STATS_HOOK = "imagelint", "imagelint-stats"
-#: Words shown without shell quotes: ``HEAD~1`` needs none, a ``~`` only expands at the start.
-PLAIN_WORD = re.compile(r"[\w@%+=:,./-][\w@%+=:,./~-]*")
-#: Lines of a command's output shown before "... (N more lines)".
-MAX_LINES = 15
-#: Seconds one command may take before the step counts as failed.
-COMMAND_TIMEOUT = 300
-#: Demo-local caches and the DVC remote, inside the repository and ignored by git.
-LOCAL = ".demo"
 REMOTE = f"{LOCAL}/dvc-remote"
 #: Where the pictures of steps 2 and 3 are drawn, in the background, until the steps add them.
 PICTURES = f"{LOCAL}/pictures"
@@ -61,30 +52,6 @@ DVC_HOOKS: tuple[dict[str, Any], ...] = (
     {"id": "dvc-pre-push", "name": "DVC pre-push", "stage": "pre-push"},
     {"id": "dvc-post-checkout", "name": "DVC post-checkout", "stage": "post-checkout", "always_run": True},
 )
-#: Variables that would point git or the hooks at another repository or revision range.
-INHERITED_STATE = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "PRE_COMMIT", "PRE_COMMIT_FROM_REF",
-                   "PRE_COMMIT_TO_REF")
-DEMO_IDENTITY = {
-    "GIT_AUTHOR_NAME": "imagelint demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
-    "GIT_COMMITTER_NAME": "imagelint demo", "GIT_COMMITTER_EMAIL": "demo@example.com",
-}
-
-
-class StepFailed(Exception):
-    """A step's commands did not have the effect its narration describes; the message says which."""
-
-
-@dataclass(frozen=True)
-class Tools:
-    git: str
-    dvc: str
-    pre_commit: str
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    output: str
 
 
 @dataclass(frozen=True)
@@ -95,18 +62,15 @@ class Pictures:
     more: tuple[Path, ...]
 
 
-class Demo:
-    """The demo repository, the environment its commands run in, and the narration stream."""
+class SampleDemo(Demo):
+    """The demo of the sample dataset: its picture generator, and the pictures of steps 2 and 3,
+    drawn in the background while the set-up and step 1 run their commands."""
 
     def __init__(self, root: Path, tools: Tools, generator: ModuleType, out: TextIO, background: Executor) -> None:
-        self.root, self.tools, self.generator, self.out = root, tools, generator, out
+        super().__init__(root, tools, out)
+        self.generator = generator
         self._background = background
         self._pictures: Future[Pictures] | None = None
-        self.env = demo_environment(root, tools.git)
-        self._programs = {
-            "git": [tools.git], "dvc": [tools.dvc], "pre-commit": [tools.pre_commit],
-            "imagelint": [sys.executable, "-m", "imagelint"],
-        }
 
     def draw_pictures(self) -> Future[Pictures]:
         """Start drawing the pictures of steps 2 and 3: it takes longer than any command, so
@@ -116,47 +80,6 @@ class Demo:
 
     def pictures(self) -> Pictures:
         return (self._pictures or self.draw_pictures()).result()
-
-    def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
-
-    def explain(self, text: str) -> None:
-        self.say(f"-> {text}")
-
-    def did(self, action: str, result: str) -> None:
-        """Narrate what the demo did in Python (``generate`` is imagelint/sample/generate.py), and the result."""
-        self.say(f">>> {action}")
-        self.say(f"    {result}")
-
-    def run(self, *words: str, limit: int = MAX_LINES) -> Ran:
-        """Print ``$ words``, run them in the repository, print the trimmed output."""
-        self.say(f"$ {command_line(words)}")
-        ran = self.quiet(*words)
-        for line in trimmed(ran.output, limit):
-            self.say(f"    {line}")
-        return ran
-
-    def must_run(self, *words: str, limit: int = MAX_LINES) -> Ran:
-        ran = self.run(*words, limit=limit)
-        if ran.code != 0:
-            raise StepFailed(f"'{command_line(words)}' exited with {ran.code}: {why_failed(ran.output)}")
-        return ran
-
-    def quiet(self, *words: str) -> Ran:
-        """Run without narrating: the checks of a step's effects."""
-        argv = [*self._programs[words[0]], *words[1:]]
-        try:
-            done = subprocess.run(argv, cwd=self.root, env=self.env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, errors="replace", timeout=COMMAND_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise StepFailed(f"'{command_line(words)}' could not run: {exc}") from None
-        return Ran(done.returncode, done.stdout)
-
-
-@dataclass(frozen=True)
-class Step:
-    title: str
-    run: Callable[[Demo], None]
 
 
 def run_demo(directory: str | None, out: TextIO = sys.stdout) -> int:
@@ -170,7 +93,7 @@ def run_demo(directory: str | None, out: TextIO = sys.stdout) -> int:
 
     root, generator = demo_root(directory), generate
     with ThreadPoolExecutor(max_workers=1) as background:
-        demo = Demo(root, tools, generator, out, background)
+        demo = SampleDemo(root, tools, generator, out, background)
         demo.say(f"imagelint demo: a dataset repository in {demo.root}")
         demo.say()
         demo.say("== Set-up: the sample as a git + DVC repository with the hooks installed ==")
@@ -183,46 +106,6 @@ def run_demo(directory: str | None, out: TextIO = sys.stdout) -> int:
         return run_steps(demo, STEPS)
 
 
-def run_steps(demo: Demo, steps: Sequence[Step]) -> int:
-    """Run the steps in order; stop at the first that fails and name it."""
-    for number, step in enumerate(steps, 1):
-        demo.say()
-        demo.say(f"== Step {number}/{len(steps)}: {step.title} ==")
-        try:
-            step.run(demo)
-        except StepFailed as exc:
-            demo.say()
-            demo.say(f"Demo failed at step {number} ({step.title}): {exc}")
-            return 1
-    demo.say()
-    demo.say(f"Demo finished: all {len(steps)} steps behaved as described. Repository: {demo.root}")
-    return 0
-
-
-def find_tools() -> Tools:
-    """git from PATH; dvc and pre-commit next to this interpreter (its venv) first, then PATH."""
-    here = str(Path(sys.executable).parent)
-    found = {name: shutil.which(name, path=here) or shutil.which(name) for name in ("dvc", "pre-commit")}
-    missing = [name for name, path in found.items() if not path]
-    if missing:
-        raise UsageError(f"the demo needs {' and '.join(missing)}: pip install dvc pre-commit "
-                         f"(or pip install -e \".[test]\")")
-    git = shutil.which("git")
-    if not git:
-        raise UsageError("the demo needs git on PATH")
-    return Tools(git, str(found["dvc"]), str(found["pre-commit"]))
-
-
-def demo_root(directory: str | None) -> Path:
-    if directory is None:
-        return Path(tempfile.mkdtemp(prefix="imagelint-demo-")).resolve()
-    root = Path(directory).expanduser().resolve()
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise UsageError(f"{root} is not an empty folder: give a new or empty one, or no DIR for a temporary one")
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def draw_pictures(generator: ModuleType, folder: Path) -> Pictures:
     bad = generator.write_bad_files(folder / "bad")
     more = generator.write_more_images(folder / GROWN_CLASS, GROWN_CLASS, GROWN_COUNT, generator.FIRST_FREE_NUMBER)
@@ -233,61 +116,6 @@ def moved(sources: Sequence[Path], folder: Path) -> list[Path]:
     """Move ``sources`` into ``folder``; returns their new paths."""
     folder.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.move(str(source), str(folder / source.name))) for source in sources]
-
-
-def command_line(words: Sequence[str]) -> str:
-    """The words as a shell takes them, quoted only where needed (``HEAD~1`` stays bare)."""
-    return " ".join(word if PLAIN_WORD.fullmatch(word) else shlex.quote(word) for word in words)
-
-
-def demo_environment(root: Path, git: str) -> dict[str, str]:
-    """The caller's environment with every cache inside the demo, and a git identity if none is set."""
-    env = {key: value for key, value in os.environ.items() if key not in INHERITED_STATE}
-    local = root / LOCAL
-    env.update(
-        DVC_NO_ANALYTICS="1",
-        DVC_SITE_CACHE_DIR=str(local / "dvc-site-cache"),
-        IMAGELINT_CACHE_DIR=str(local / "imagelint-cache"),
-        PRE_COMMIT_HOME=str(local / "pre-commit"),
-        PRE_COMMIT_COLOR="never",
-    )
-    configured = all(
-        subprocess.run([git, "config", "--get", key], cwd=root, env=env, capture_output=True).returncode == 0
-        for key in ("user.name", "user.email")
-    )
-    if not configured:
-        for key, value in DEMO_IDENTITY.items():
-            env.setdefault(key, value)
-    return env
-
-
-def trimmed(text: str, limit: int) -> list[str]:
-    """At most ``limit`` lines of ``text`` without surrounding blank lines, then how many were left out."""
-    lines = [line.rstrip() for line in text.splitlines()]
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
-        lines.pop()
-    if len(lines) <= limit:
-        return lines
-    return [*lines[:limit], f"... ({len(lines) - limit} more lines)"]
-
-
-def last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
-
-
-def failed_hooks(output: str) -> list[str]:
-    """Ids of the hooks that pre-commit reported as failed in ``output``."""
-    lines = output.splitlines()
-    return [after.split(":", 1)[1].strip() for before, after in zip(lines, lines[1:])
-            if before.endswith("Failed") and after.startswith("- hook id:")]
-
-
-def why_failed(output: str) -> str:
-    hooks = failed_hooks(output)
-    return f"failed hooks: {', '.join(hooks)}" if hooks else last_line(output)
 
 
 def local_hooks_config(manifest: Path, sample_config: dict[str, Any], python: str, dvc: str) -> dict[str, Any]:
@@ -307,7 +135,7 @@ def local_hooks_config(manifest: Path, sample_config: dict[str, Any], python: st
     }
 
 
-def set_up(demo: Demo, sample: Path, manifest: Path) -> None:
+def set_up(demo: SampleDemo, sample: Path, manifest: Path) -> None:
     root = demo.root
     demo.must_run("git", "-c", "init.defaultBranch=main", "init", "--quiet")
     if demo.quiet("git", "config", "commit.gpgsign", "false").code != 0:
@@ -348,7 +176,7 @@ def set_up(demo: Demo, sample: Path, manifest: Path) -> None:
     demo.explain("git tracks the .dvc pointers, DVC the images; every git commit now runs the hooks.")
 
 
-def first_commit(demo: Demo) -> None:
+def first_commit(demo: SampleDemo) -> None:
     demo.must_run("git", "add", ".")
     demo.must_run("git", "status", "--short")
     demo.explain("git sees three .dvc pointers, not the 62 images; the hooks look behind them.")
@@ -362,7 +190,7 @@ def first_commit(demo: Demo) -> None:
     demo.explain(f"The clean dataset is committed with {STATS_FILE}, and its images are in the DVC remote.")
 
 
-def refused_commit(demo: Demo) -> None:
+def refused_commit(demo: SampleDemo) -> None:
     root = demo.root
     bad = moved(demo.pictures().bad, root / BAD_FOLDER)
     demo.did(f"move the bad examples (generate.write_bad_files) to {BAD_FOLDER}/", ", ".join(p.name for p in bad))
@@ -388,7 +216,7 @@ def refused_commit(demo: Demo) -> None:
     demo.explain(f"Nothing to clean up: the stats hook staged its {STATS_FILE}, the next commit recounts it.")
 
 
-def grown_class(demo: Demo) -> None:
+def grown_class(demo: SampleDemo) -> None:
     root, pictures = demo.root, demo.pictures()
     for path in (*(root / BAD_FOLDER / bad.name for bad in pictures.bad), root / LEAK_COPY):
         path.unlink()
@@ -414,7 +242,7 @@ def grown_class(demo: Demo) -> None:
     demo.explain(f"{STATS_FILE} in the commit now counts {new} {GROWN_SPLIT}/{GROWN_CLASS} images instead of {old}.")
 
 
-def drift(demo: Demo) -> None:
+def drift(demo: SampleDemo) -> None:
     ran = demo.must_run("imagelint", "diff", "HEAD~1", "HEAD", "--format", "md", limit=2 * MAX_LINES)
     if GROWN_CLASS not in ran.output:
         raise StepFailed(f"imagelint diff does not mention {GROWN_CLASS}")
@@ -425,11 +253,11 @@ def drift(demo: Demo) -> None:
     demo.explain(f"DVC reads the same committed {STATS_FILE} as metrics: {GROWN_CLASS} grew by {GROWN_COUNT}.")
 
 
-def committed_paths(demo: Demo) -> set[str]:
+def committed_paths(demo: SampleDemo) -> set[str]:
     return set(demo.quiet("git", "ls-tree", "--name-only", "HEAD").output.split())
 
 
-def commit_count(demo: Demo) -> int:
+def commit_count(demo: SampleDemo) -> int:
     ran = demo.quiet("git", "rev-list", "--count", "HEAD")
     return int(ran.output) if ran.code == 0 else 0
 
@@ -443,7 +271,7 @@ def class_count(demo: Demo, rev: str) -> int:
         raise StepFailed(f"{STATS_FILE} at {rev} has no count for {GROWN_SPLIT}/{GROWN_CLASS}") from None
 
 
-STEPS = (
+STEPS: tuple[Step[SampleDemo], ...] = (
     Step("first commit of a clean dataset", first_commit),
     Step("bad files and a train/test leak are refused", refused_commit),
     Step(f"{GROWN_COUNT} more {GROWN_CLASS} pictures: the stats file follows", grown_class),
