@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import yaml
 
 from images import write_photo
 from imagelint.rules import all_rules
@@ -85,6 +86,34 @@ def test_a_git_tracked_image_with_reserved_characters_is_a_valid_uri(repo: Path)
     [finding] = document["runs"][0]["results"]
     assert [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in finding["locations"]] == [
         "extra/train/dog/a%20b%231.png"]
+
+
+def test_an_image_a_pipeline_stage_outputs_points_at_its_line_in_dvc_lock(tmp_path: Path) -> None:
+    """No ``.dvc`` file tracks a stage's outputs: the alert goes on the stage's out in ``dvc.lock``."""
+    root = new_repo(tmp_path / "repo")
+    (root / ".imagelint.toml").write_text("min-class-images = 1\n")
+    write_photo(root / "raw" / "train" / "cat" / "small.jpg", 2, size=(120, 90))
+    write_photo(root / "raw" / "train" / "dog" / "1.jpg", 3)
+    dvc(root, "add", "-q", "raw")
+    dvc(root, "stage", "add", "-q", "-n", "prepare", "-d", "raw", "-o", "prepared", "cp -r raw prepared")
+    dvc(root, "repro", "-q")
+    git(root, "add", "-A")
+    code, document = check(root, "sarif")
+    assert code == 1
+    lock_text = (root / "dvc.lock").read_text()
+    results = {result["message"]["text"].split(":")[0]: result for result in document["runs"][0]["results"]}
+    [pointer, image] = results["prepared/train/cat/small.jpg"]["locations"]
+    assert pointer["physicalLocation"]["artifactLocation"]["uri"] == "dvc.lock"
+    line = lock_text.splitlines()[pointer["physicalLocation"]["region"]["startLine"] - 1]
+    out_md5 = next(out["md5"] for out in yaml.safe_load(lock_text)["stages"]["prepare"]["outs"])
+    assert line.strip() == f"md5: {out_md5}"
+    assert image["physicalLocation"]["artifactLocation"]["uri"] == "prepared/train/cat/small.jpg"
+    [raw] = results["raw/train/cat/small.jpg"]["locations"][:1]
+    assert raw["physicalLocation"]["artifactLocation"]["uri"] == "raw.dvc"
+    _, issues = check(root, "gitlab")
+    prepared = [issue for issue in issues if issue["description"].startswith("prepared/")]
+    assert [(issue["location"]["path"], issue["location"]["lines"]["begin"]) for issue in prepared] == [
+        ("dvc.lock", pointer["physicalLocation"]["region"]["startLine"])]
 
 
 def test_gitlab_code_quality_issues(repo: Path) -> None:

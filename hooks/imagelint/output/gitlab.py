@@ -1,7 +1,7 @@
 """GitLab Code Quality reports (``artifacts:reports:codequality``): a JSON list of issues.
 
 GitLab shows them in the merge request widget and beside changed lines. A DVC-tracked image is
-git-ignored, so its issue points at the ``.dvc`` pointer that tracks it; the description names
+git-ignored, so its issue points at the ``.dvc`` pointer or ``dvc.lock`` that tracks it; the description names
 the image. Fingerprints are the baseline's content keys, so GitLab tells new issues from old.
 """
 from __future__ import annotations
@@ -29,6 +29,6 @@ def render_gitlab(findings: Sequence[Finding], md5_of: Mapping[str, str | None],
             "severity": "major" if finding.severity is Severity.ERROR else "minor",
             "fingerprint": hashlib.md5(entry_for(finding, md5_of).fingerprint().encode("utf-8", "surrogateescape"))
             .hexdigest(),
-            "location": {"path": printable(where.pointer or finding.path), "lines": {"begin": 1}},
+            "location": {"path": printable(where.pointer or finding.path), "lines": {"begin": where.line}},
         })
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

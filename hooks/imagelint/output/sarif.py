@@ -1,7 +1,7 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
 Every rule is described (summary, documentation, default level), every result names its image
-and, for a DVC-tracked image, the ``.dvc`` pointer that tracks it: code scanning shows only the
+and, for a DVC-tracked image, the ``.dvc`` pointer or ``dvc.lock`` stage that tracks it: code scanning shows only the
 first location and only for files in the checkout, so the pointer comes first. Fingerprints
 are the baseline's content keys, so an alert follows an image across renames and runs.
 """
@@ -73,8 +73,8 @@ def _help_markdown(rule: Rule) -> str:
 def _result(finding: Finding, rule_index: int | None, md5_of: Mapping[str, str | None], root: Path) -> dict[str, Any]:
     where = locate(root, finding.path)
     image = _location(finding.path, "the image" if where.pointer else None)
-    locations = [_location(where.pointer, f"the DVC pointer that tracks {printable(finding.path)}", line=True), image] \
-        if where.pointer else [image]
+    locations = [_location(where.pointer, f"the DVC file that tracks {printable(finding.path)}", line=where.line),
+                 image] if where.pointer else [image]
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "level": _level(finding.severity),
@@ -91,10 +91,10 @@ def _result(finding: Finding, rule_index: int | None, md5_of: Mapping[str, str |
     return result
 
 
-def _location(path: str, description: str | None, line: bool = False) -> dict[str, Any]:
+def _location(path: str, description: str | None, line: int | None = None) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"}}
-    if line:
-        physical["region"] = {"startLine": 1}
+    if line is not None:
+        physical["region"] = {"startLine": line}
     location: dict[str, Any] = {"physicalLocation": physical}
     if description:
         location["message"] = {"text": description}
