@@ -113,11 +113,17 @@ def test_config_errors_exit_2_with_one_line(folder: Path, capsys: pytest.Capture
     assert err == "imagelint: .imagelint.toml: unknown key 'max-filesize'; did you mean 'max-file-size'?\n"
 
 
-def test_usage_errors_exit_2(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--jobs", "0"]) == 2
+@pytest.mark.parametrize(("argv", "message"), [
+    (["check", "--jobs", "0"], "argument -j/--jobs: must be at least 1, got 0"),
+    (["report", "-j", "two"], "argument -j/--jobs: expected a whole number, got 'two'"),
+    (["facts", "build", "--partition-size", "0"], "argument --partition-size: must be at least 1, got 0"),
+    (["check", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+])
+def test_usage_errors_exit_2(folder: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["check", "--format", "xml"])
+        main(argv)
     assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_a_second_run_decodes_nothing(folder: Path) -> None:

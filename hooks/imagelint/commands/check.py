@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from imagelint.commands.common import add_common_options, load_context
+from imagelint.commands.common import add_common_options, load_context, positive_int
 from imagelint.errors import UsageError
 from imagelint.rules.baseline import BASELINE_FILE
 
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--select", metavar="CODES", help="comma-separated codes, code prefixes or rule names "
                         "to report (replaces the configured selection)")
     parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes, prefixes or names to skip")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for decoding "
+    parser.add_argument("-j", "--jobs", type=positive_int, metavar="N", help="worker processes for decoding "
                         "(default: one per CPU)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when errors are found")
     parser.add_argument("--no-baseline", action="store_true", help="report the findings "
@@ -68,8 +68,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root, config = load_context(args)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     from imagelint.checking import check_images
     from imagelint.rules.baseline import read_baseline
 

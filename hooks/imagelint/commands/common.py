@@ -15,6 +15,17 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                         "image decoders' own warnings")
 
 
+def positive_int(text: str) -> int:
+    """An argparse type for counts such as --jobs: a usage error (exit 2) names the option."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def repository_root(cwd: Path) -> Path:
     """The git top-level folder holding ``cwd``, or ``cwd`` itself outside git."""
     try:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from imagelint.commands.common import add_common_options, load_context
+from imagelint.commands.common import add_common_options, load_context, positive_int
 from imagelint.errors import UsageError
 
 if TYPE_CHECKING:
@@ -75,9 +75,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "LocalCluster on this machine (default: the local process pool)")
     build.add_argument("--remote", action="store_true", help="workers read DVC-tracked images from the "
                        "DVC remote (needs the imagelint[dvc] extra)")
-    build.add_argument("-j", "--jobs", type=int, metavar="N", help="local worker processes (default: one "
+    build.add_argument("-j", "--jobs", type=positive_int, metavar="N", help="local worker processes (default: one "
                        "per CPU); ignored with --scheduler")
-    build.add_argument("--partition-size", type=int, default=16, metavar="N",
+    build.add_argument("--partition-size", type=positive_int, default=16, metavar="N",
                        help="images per task sent to a worker (default: 16; a few hundred on a large cluster)")
     build.add_argument("--format", dest="output_format", choices=("text", "json", "github"), default="text",
                        help="output format of the findings (default: text)")
@@ -89,17 +89,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                     formatter_class=argparse.RawDescriptionHelpFormatter)
         action.add_argument("revisions", nargs="*", metavar="REV", help="git revisions (default: HEAD)")
         action.add_argument(folder, dest="folder", metavar="DIR", help="a plain folder instead of the DVC remote")
-        action.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for images to decode")
+        action.add_argument("-j", "--jobs", type=positive_int, metavar="N", help="worker processes for images to decode")
         add_common_options(action)
         action.set_defaults(run=run_share)
 
 
 def run_build(args: argparse.Namespace) -> int:
     _, config = load_context(args)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    if args.partition_size < 1:
-        raise UsageError("--partition-size must be at least 1")
     from imagelint.facts import build
     from imagelint.facts.index import FactsIndex
     from imagelint.output.report import render

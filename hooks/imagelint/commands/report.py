@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from imagelint.commands.check import revision_range
-from imagelint.commands.common import add_common_options, load_context
+from imagelint.commands.common import add_common_options, load_context, positive_int
 from imagelint.config import Config
-from imagelint.errors import UsageError
 from imagelint.rules.baseline import BASELINE_FILE
 
 DESCRIPTION = """\
@@ -38,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "remote first, then read the images no snapshot describes and the cache lacks from the "
                         "remote (needs the imagelint[dvc] extra)")
     parser.add_argument("--no-baseline", action="store_true", help=f"show the findings {BASELINE_FILE} accepts too")
-    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes for decoding")
+    parser.add_argument("-j", "--jobs", type=positive_int, metavar="N", help="worker processes for decoding")
     add_common_options(parser)
     parser.set_defaults(run=run)
 
@@ -51,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from imagelint.rules.baseline import read_baseline
 
     root, config = load_context(args)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
     rev_range = revision_range(args.rev)
     baseline = None if args.no_baseline else read_baseline(root / BASELINE_FILE)
     result = check_images(Path.cwd(), args.paths, config, check_all=args.check_all, rev_range=rev_range,
