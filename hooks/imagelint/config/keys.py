@@ -1,4 +1,4 @@
-"""Settings from ``[tool.imagelint]`` in pyproject.toml or from ``.imagelint.toml``.
+"""Every configuration key, its converter, and the validation of a ``[tool.imagelint]`` table.
 
 Keys are kebab-case. Every key is validated up front: an unknown key or a wrong type is a
 ``ConfigError`` naming the file, the key and the closest valid key, which the CLI turns into
@@ -8,103 +8,14 @@ matching a glob (``data/thumbnails/**``).
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import sys
-from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any, Callable
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
-DEFAULT_SPLITS = ("train", "val", "valid", "validation", "test")
-
-#: Named starting points, chosen with ``preset = "..."``; explicit keys win over the preset.
-PRESETS: dict[str, dict[str, Any]] = {
-    # Object-detection collection guidance: JPG/PNG/BMP, at most 6 MB, at least 256 x 256.
-    "detection": {},
-    # Generative fine-tuning guidance asks for 720p or more and no blur (IMG201 on). Its framing
-    # guidance (close-up to full body) is not judged: the stats file shows aspect and size spread.
-    "generative": {"min_resolution": (1280, 720), "select": ("IMG", "IMG201")},
-}
+from imagelint.config.values import PRESETS, Config, ConfigError, Limits, Override
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
-
-
-class ConfigError(Exception):
-    """A configuration problem the user must fix; the message is the whole explanation."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The settings that per-path overrides may change."""
-
-    formats: tuple[str, ...] = ("JPEG", "PNG", "BMP")
-    max_file_size: int = 6 * 10**6
-    min_resolution: tuple[int, int] = (256, 256)
-    max_pixels: int = 100 * 10**6
-    dark_threshold: float = 0.25
-    light_threshold: float = 0.05
-    low_information_threshold: float = 3.0
-    blur_threshold: float = 3.0
-    select: tuple[str, ...] = ("IMG",)
-    ignore: tuple[str, ...] = ()
-    severity: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Override:
-    paths: tuple[str, ...]
-    changes: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Config:
-    """Resolved settings for one run; ``limits_for(path)`` applies the overrides."""
-
-    source: str = "defaults"
-    preset: str = "detection"
-    limits: Limits = field(default_factory=Limits)
-    overrides: tuple[Override, ...] = ()
-    near_duplicate_threshold: int = 10
-    match_mirrored: bool = True
-    layout: str = "{split}/{class}/"
-    splits: tuple[str, ...] = DEFAULT_SPLITS
-    min_class_images: int = 50
-    max_class_ratio: float = 2.0
-    share_drift_points: float = 5.0
-    shortcut_threshold: float = 0.6
-    diversity_threshold: float = 0.6
-    stats_file: str = "dataset-stats.json"
-    labels: str = "folders"
-    cache_dir: str = ""
-    exclude: tuple[str, ...] = ()
-
-    def limits_for(self, path: str) -> Limits:
-        if not self.overrides:
-            return self.limits
-        limits = self.limits
-        for override in self.overrides:
-            if any(glob_match(pattern, path) for pattern in override.paths):
-                limits = replace(limits, **override.changes)
-        return limits
-
-    def excludes(self, path: str) -> bool:
-        """Whether ``path`` is left out of every check and count (``exclude``); asked once per
-        dataset image, so the usual empty list answers without building a generator."""
-        return bool(self.exclude) and any(glob_match(pattern, path) for pattern in self.exclude)
-
-    def resolved_cache_dir(self) -> Path:
-        if self.cache_dir:
-            return Path(self.cache_dir).expanduser()
-        if os.environ.get("IMAGELINT_CACHE_DIR"):
-            return Path(os.environ["IMAGELINT_CACHE_DIR"]).expanduser()
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "imagelint"
 
 
 def parse_size(value: Any) -> int:
@@ -116,29 +27,6 @@ def parse_size(value: Any) -> int:
         raise ValueError(f"expected a size like \"6MB\", \"500KiB\" or bytes, got {value!r}")
     number, unit = match.groups()
     return int(float(number) * _UNITS[(unit or "b").lower()])
-
-
-def glob_match(pattern: str, path: str) -> bool:
-    """Gitignore-like globs: ``*`` stays within a folder, ``**`` crosses folders."""
-    regex = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            regex += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            regex += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            regex += "[^/]"
-            i += 1
-        else:
-            regex += re.escape(pattern[i])
-            i += 1
-    return re.fullmatch(regex, path) is not None
 
 
 def _string_list(value: Any) -> tuple[str, ...]:
@@ -269,7 +157,7 @@ TOP_KEYS: dict[str, Callable[[Any], Any]] = {
 ALL_KEYS = ("preset", "overrides", *TOP_KEYS, *LIMIT_KEYS)
 
 
-def _attr(key: str) -> str:
+def attribute(key: str) -> str:
     return key.replace("-", "_")
 
 
@@ -298,10 +186,10 @@ def build_config(table: dict[str, Any], source: str) -> Config:
         )
     limits = replace(Limits(), **PRESETS[preset])
     limit_changes = {
-        _attr(key): _convert(source, key, table[key], LIMIT_KEYS[key]) for key in LIMIT_KEYS if key in table
+        attribute(key): _convert(source, key, table[key], LIMIT_KEYS[key]) for key in LIMIT_KEYS if key in table
     }
     limits = replace(limits, **limit_changes)
-    top = {_attr(key): _convert(source, key, table[key], TOP_KEYS[key]) for key in TOP_KEYS if key in table}
+    top = {attribute(key): _convert(source, key, table[key], TOP_KEYS[key]) for key in TOP_KEYS if key in table}
     if top.get("labels", "folders") not in ("folders", "yolo", "coco"):
         raise ConfigError(f"{source}: key 'labels': expected \"folders\", \"yolo\" or \"coco\"")
     if top.get("labels", "folders") == "folders" and "{class}" not in top.get("layout", "{class}"):
@@ -339,62 +227,5 @@ def _override(source: str, index: int, item: Any) -> Override:
             continue
         if key not in LIMIT_KEYS:
             raise _unknown(source, key, ["paths", *LIMIT_KEYS], where)
-        changes[_attr(key)] = _convert(source, where + key, value, LIMIT_KEYS[key])
+        changes[attribute(key)] = _convert(source, where + key, value, LIMIT_KEYS[key])
     return Override(paths=_convert(source, where + "paths", item["paths"], _string_list), changes=changes)
-
-
-def load_config(root: Path, explicit: str | None = None) -> Config:
-    """Config for a repository root: ``--config FILE``, then ``.imagelint.toml``, then pyproject."""
-    candidates = [Path(explicit)] if explicit else [root / ".imagelint.toml", root / "pyproject.toml"]
-    for path in candidates:
-        if not path.is_file():
-            if explicit:
-                raise ConfigError(f"{path}: config file not found")
-            continue
-        try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        if path.name == "pyproject.toml" or "tool" in document:
-            table = document.get("tool", {}).get("imagelint")
-            if table is None:
-                if explicit:
-                    raise ConfigError(f"{path}: no [tool.imagelint] table")
-                continue
-        else:
-            table = document
-        return build_config(table, _display(path, root))
-    return Config()
-
-
-def config_as_toml(config: Config) -> str:
-    """The resolved settings as a ``[tool.imagelint]`` table a user could paste."""
-    lines = ["[tool.imagelint]", f"# resolved from: {config.source}", f'preset = "{config.preset}"']
-    values = {f.name: getattr(config.limits, f.name) for f in fields(Limits)}
-    values.update({_attr(k): getattr(config, _attr(k)) for k in TOP_KEYS})
-    values["cache_dir"] = str(config.resolved_cache_dir())
-    for name in sorted(values):
-        lines.append(f"{name.replace('_', '-')} = {_toml_value(values[name])}")
-    for override in config.overrides:
-        lines += ["", "[[tool.imagelint.overrides]]", f"paths = {_toml_value(override.paths)}"]
-        lines += [f"{k.replace('_', '-')} = {_toml_value(v)}" for k, v in sorted(override.changes.items())]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return "{ " + ", ".join(f'{k} = "{v}"' for k, v in value) + " }"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
