@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from collections import Counter
 from typing import TYPE_CHECKING, Collection, Iterator, Sequence
 
 from imagelint.config import Config
@@ -13,7 +14,7 @@ from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding, ImageSummary
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.inspect import inspect_images
+from imagelint.facts.inspect import Inspection, inspect_images
 from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
 from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
@@ -83,7 +84,8 @@ def check_images(
         pull_notes, transfers = _pull_facts(cwd, config, index, rev_range)
     try:
         root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote,
-                                          pulled=pulled_manifests(config.resolved_cache_dir()))
+                                          pulled=pulled_manifests(config.resolved_cache_dir()),
+                                          listings=config.resolved_cache_dir() if _listable(config) else None)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
@@ -93,7 +95,7 @@ def check_images(
         return CheckResult([], 0, pull_notes + resolution.notes, 0, complete=resolution.complete,
                            transfers=transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset], config)
+    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset] + _listed_folders(resolution), config)
     inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
     notes = pull_notes + resolution.notes
     if use_remote:
@@ -114,9 +116,9 @@ def check_images(
     if checked:
         from imagelint.facts.reference import build_reference
 
-        reference = build_reference(checked, dataset, config, index, jobs)
-        md5_of = {**dict(zip(reference.paths, reference.md5s)), **md5_of}
-        gone = gone_entries(baseline, reference.md5s) if baseline else []
+        reference = build_reference(checked, dataset, config, index, jobs, resolution.listings)
+        named = [md5 for entry in baseline or () for md5 in (entry.md5, entry.related_md5) if md5]
+        gone = gone_entries(baseline, reference.present(named)) if baseline else []
         with _all_pairs_search(scheduler) as all_pairs:
             findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
@@ -127,13 +129,75 @@ def check_images(
             findings += [gap] if gap else []
             if resolution.complete:
                 touched = None if check_all else {ref.path for ref in targets} | resolution.changed
-                findings += _dataset_findings(root, dataset, reference, config, index, touched)
+                findings += _dataset_findings(root, dataset, resolution, reference, config, index, touched)
+    if resolution.listings:
+        _keep_listings(resolution, checked, index, config)
     selected = select_findings(findings, config, select, ignore)
+    if checked:
+        md5_of.update(_dataset_md5s(selected, md5_of, reference))
     images = _summaries(selected, md5_of, index)
     judged = judge(selected, md5_of, baseline or ())
     refs = {ref.path: ref for group in (dataset, targets) for ref in group if ref.path in images} if images else {}
+    refs.update(_listed_refs(set(images) - set(refs), resolution))
     return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
                        judged.accepted, gone, refs, transfers)
+
+
+def _listable(config: Config) -> bool:
+    """Whether dataset images may come from kept listings: rules that look at every path
+    (exclusions, per-path overrides, label files) still need a ref per image."""
+    return not config.exclude and not config.overrides and config.labels == "folders"
+
+
+def _keep_listings(resolution: Resolution, checked: Sequence[Inspection], index: FactsIndex, config: Config) -> None:
+    """The listing of each changed folder's new manifest, from its base listing and the change,
+    so that the next commit starts from it."""
+    from imagelint.facts.listing import listing_after, listing_folder, write_listing
+
+    for part in resolution.listings:
+        if part.delta is None or part.delta.starts is None or listing_folder(config.resolved_cache_dir(),
+                                                                             part.manifest).is_dir():
+            continue
+        facts = {item.facts.md5: item.facts for item in checked if item.facts is not None}
+        facts.update(index.lookup(md5 for _, md5 in part.delta.added if md5 not in facts))
+        write_listing(config.resolved_cache_dir(), listing_after(part.listing, part.delta, part.manifest,
+                                                                 part.text, facts))
+
+
+def _listed_folders(resolution: Resolution) -> list[str]:
+    """One path per folder of listed images: what the layout check reads of them."""
+    import numpy as np
+
+    found = []
+    for part in resolution.listings:
+        columns = part.listing.columns
+        for start, stop in part.kept_ranges():
+            counts = np.bincount(columns["folder"][start:stop][columns["is_image"][start:stop]],
+                                 minlength=len(part.listing.folders))
+            ids = np.flatnonzero(counts)
+            found += [f"{part.folder}{part.listing.folders[i]}/_".replace("//", "/") for i in ids.tolist()]
+    return found
+
+
+def _dataset_md5s(findings: Sequence[Finding], known: dict[str, str | None], reference: "Reference") -> dict[str, str]:
+    """The md5 of every dataset image the findings name, from the reference's rows."""
+    found = {}
+    for path in {path for f in findings for path in (f.path, *f.related)} - known.keys():
+        row = reference.paths.row_of(path)
+        if row is not None:
+            found[path] = reference.md5_hex(row)
+    return found
+
+
+def _listed_refs(paths: set[str], resolution: Resolution) -> dict[str, ImageRef]:
+    """Refs of listed images, made for the few that findings name."""
+    found = {}
+    for path in paths:
+        for part in resolution.listings:
+            row = part.row_of(path)
+            if row is not None:
+                found[path] = part.ref(row)
+    return found
 
 
 def _summaries(
@@ -201,16 +265,18 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], co
 
 
 def _dataset_findings(
-    root: Path, dataset: Sequence[ImageRef], reference: "Reference", config: Config, index: FactsIndex,
-    touched: set[str] | None,
+    root: Path, dataset: Sequence[ImageRef], resolution: Resolution, reference: "Reference", config: Config,
+    index: FactsIndex, touched: set[str] | None,
 ) -> list[Finding]:
     """Balance (4xx) of the splits and classes holding a ``touched`` path (every one for None),
     from the paths and labels; shortcuts and diversity (5xx) from stored facts."""
+    import numpy as np
+
     from imagelint.rules.balance import BalanceScope, balance_findings, split_folder
     from imagelint.rules.diversity import diversity_findings
     from imagelint.rules.shortcuts import shortcut_findings
     from imagelint.stats.document import (
-        NO_SPLIT, ROOT_KEY, class_counts_stats, folder_class_counts, folder_record, labelled_record,
+        NO_SPLIT, ROOT_KEY, class_counts_of_folders, class_counts_stats, folder_record, labelled_record,
     )
     from imagelint.stats.labels import read_labels
     from imagelint.stats.layout import place
@@ -218,7 +284,7 @@ def _dataset_findings(
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
-        stats = folder_class_counts(paths, config)
+        stats = class_counts_of_folders(_images_per_folder(paths, resolution), config)
         records = [folder_record(path, config) for path in touched or ()]
         labels = {}
     else:
@@ -229,12 +295,36 @@ def _dataset_findings(
         (record.root or ROOT_KEY, record.split or NO_SPLIT, record.classes) for record in records
     )
     findings = balance_findings(stats, config, scope)
-    placed = []
-    for path, md5 in zip(reference.paths, reference.md5s):
-        placement = place(path, config.layout, config.splits)
-        classes = (placement.label,) if config.labels == "folders" else labels[path].classes if path in labels else ()
-        split = placement.split or (labels[path].split if path in labels else "")
-        if len(classes) == 1:  # an image of several classes says nothing about one class's look
-            placed.append((split_folder(placement.root, split), classes[0], md5))
-    splits = split_profiles(placed, index)
+    names: dict[tuple[str, str], int] = {}
+    if config.labels == "folders":  # placement depends on the folder only
+        placements = [place(f"{folder}/_", config.layout, config.splits) for folder in reference.folders]
+        by_folder = np.array([names.setdefault((split_folder(p.root, p.split), p.label), len(names))
+                              for p in placements] or [0], dtype=np.int64)
+        groups = by_folder[reference.folder] if len(reference.folder) else np.zeros(0, np.int64)
+    else:
+        groups = np.full(len(reference.paths), -1, dtype=np.int64)
+        for row, path in enumerate(reference.paths):
+            placement = place(path, config.layout, config.splits)
+            image = labels.get(path)
+            classes = image.classes if image else ()
+            if len(classes) == 1:  # an image of several classes says nothing about one class's look
+                split = placement.split or image.split  # type: ignore[union-attr]
+                groups[row] = names.setdefault((split_folder(placement.root, split), classes[0]), len(names))
+    splits = split_profiles(groups, list(names), reference.md5, index)
     return findings + shortcut_findings(splits, config) + diversity_findings(splits, config)
+
+
+def _images_per_folder(paths: Sequence[str], resolution: Resolution) -> Counter[str]:
+    """How many images each folder holds: ``paths`` and the listed folders' kept images."""
+    import numpy as np
+
+    counts = Counter(path.rpartition("/")[0] for path in paths)
+    for part in resolution.listings:
+        columns = part.listing.columns
+        for start, stop in part.kept_ranges():
+            here = np.bincount(columns["folder"][start:stop][columns["is_image"][start:stop]],
+                               minlength=len(part.listing.folders))
+            for name, count in zip(part.listing.folders, here.tolist()):
+                if count:
+                    counts[part.folder + name if name else part.folder[:-1]] += count
+    return counts
