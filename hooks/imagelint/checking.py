@@ -159,7 +159,7 @@ def _keep_listings(resolution: Resolution, checked: Sequence[Inspection], index:
                                                                              part.manifest).is_dir():
             continue
         facts = {item.facts.md5: item.facts for item in checked if item.facts is not None}
-        facts.update(index.lookup(md5 for _, md5 in part.delta.added if md5 not in facts))
+        facts.update(index.lookup(md5 for group in part.delta.added for _, md5 in group if md5 not in facts))
         write_listing(config.resolved_cache_dir(), listing_after(part.listing, part.delta, part.manifest,
                                                                  part.text, facts))
 

@@ -111,29 +111,31 @@ def listing_after(base: Listing, delta: Delta, manifest: str, text: bytes,
     """``base`` with ``delta`` applied: the listing of the new manifest ``text`` (canonical:
     ``delta.starts`` is set), ``facts`` by md5 for the added entries that have them."""
     assert delta.starts is not None
-    entries = dict(delta.added)
-    added = Listing(manifest, {}, b"", np.zeros(1, np.int64), (), np.zeros(0, np.int64))
-    if entries:
-        added = listing_from_snapshot(Snapshot(manifest, entries, {m: facts[m] for m in entries.values()
-                                                                   if m in facts}))  # type: ignore[assignment]
-        assert added is not None  # the delta checked every entry
+    entries = dict(entry for group in delta.added for entry in group)
+    added = listing_from_snapshot(Snapshot(manifest, entries, {m: facts[m] for m in entries.values() if m in facts}))
+    assert added is not None  # the delta checked every entry
     folders = {name: i for i, name in enumerate(base.folders)}
     remap = np.array([folders.setdefault(name, len(folders)) for name in added.folders] or [0], dtype=np.int32)
+    pieces: list[tuple[Listing, int, int]] = []  # (listing, start row, stop row) in the new order
+    done = 0
+    for group, run in zip(delta.added, [*delta.kept, None]):
+        pieces.append((added, done, done + len(group)))
+        done += len(group)
+        if run is not None:
+            pieces.append((base, *run))
     columns: dict[str, np.ndarray] = {}
-    for name, column in base.columns.items():
+    for name in base.columns:
         if name.endswith(".utf8"):
             continue
-        extra = added.columns.get(name, np.zeros((0, *column.shape[1:]), column.dtype))
-        if name == "folder" and len(extra):
-            extra = remap[extra]
-        columns[name] = np.concatenate([column[:delta.head], extra, column[delta.tail:]])
+        parts = [(remap[source.columns[name][a:b]] if name == "folder" and source is added
+                  else source.columns[name][a:b]) for source, a, b in pieces]
+        columns[name] = np.concatenate(parts)
         if name.endswith(".len"):
             blob = name[:-4] + ".utf8"
-            ends = np.cumsum(np.maximum(column, 0))
-            cut = [int(ends[row - 1]) if row else 0 for row in (delta.head, delta.tail)]
-            columns[blob] = np.concatenate([base.columns[blob][:cut[0]],
-                                            added.columns.get(blob, np.zeros(0, np.uint8)),
-                                            base.columns[blob][cut[1]:]])
+            ends = {id(source): np.concatenate([[0], np.cumsum(np.maximum(source.columns[name], 0))])
+                    for source in (base, added)}
+            columns[blob] = np.concatenate([source.columns[blob][ends[id(source)][a]:ends[id(source)][b]]
+                                            for source, a, b in pieces])
     return Listing(manifest, columns, text, delta.starts, tuple(folders), np.cumsum(columns["relpath.len"]))
 
 

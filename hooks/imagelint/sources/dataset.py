@@ -64,9 +64,7 @@ class ListingPart:
 
     def kept_ranges(self) -> tuple[tuple[int, int], ...]:
         """The listing rows still in the folder, as [start, stop) ranges."""
-        if self.delta is None:
-            return ((0, len(self.listing)),)
-        return ((0, self.delta.head), (self.delta.tail, len(self.listing)))
+        return ((0, len(self.listing)),) if self.delta is None else self.delta.kept
 
     def path_of(self, row: int) -> str:
         return self.folder + self.listing.relpath(row)
@@ -100,13 +98,11 @@ class ListingPart:
                             + start).tolist()]
 
     def added_images(self) -> dict[str, str]:
-        added = self.delta.added if self.delta else ()
+        added = [entry for group in self.delta.added for entry in group] if self.delta else ()
         return {self.folder + relpath: md5 for relpath, md5 in added if is_image_path(relpath)}
 
     def removed_images(self) -> dict[str, str]:
-        if self.delta is None:
-            return {}
-        rows = range(self.delta.head, self.delta.tail)
+        rows = self.delta.removed(len(self.listing)) if self.delta else ()
         return {self.path_of(row): self.listing.md5(row) for row in rows if self.listing.columns["is_image"][row]}
 
 

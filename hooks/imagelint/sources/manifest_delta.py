@@ -1,16 +1,17 @@
-"""What a new ``.dir`` manifest changed against an old one, parsing only the span that differs.
+"""What a new ``.dir`` manifest changed against an old one, parsing only the entries that differ.
 
 ``json.loads`` of a 1,000,000-entry manifest (80 MB) takes about a second, and a commit that
-adds ten images changes a few hundred bytes of it. DVC writes a manifest as one canonical JSON
-list sorted by relpath, so the old manifest's bytes (kept beside its listing, with where each
-entry starts) and the new one share a long prefix and suffix. Only the differing middle is
-parsed; everything else is byte for byte an entry the old manifest already had.
+adds ten images changes a few hundred bytes of it, in as many places as folders it touches.
+DVC writes a manifest as one canonical JSON list sorted by relpath, so the new bytes are read
+as a walk over the old manifest's (kept beside its listing, with where each entry starts): an
+entry is parsed, looked up among the old relpaths, and from an old entry that is byte for byte
+the same, the identical bytes that follow are skipped a 64 kB comparison at a time.
 
-The shortcut answers exactly what ``dvcfiles.parse_manifest`` would, or None (then the caller
-parses in full, and gets the full parse's errors): the kept bytes are whole entries lying at
-the same token boundaries in both files, so JSON reads them alike; the middle's entries pass
-the same checks; and the result is sorted and unique (no later duplicate overrides an earlier
-entry), which the old manifest was.
+The walk answers exactly what ``dvcfiles.parse_manifest`` would, or None (then the caller
+parses in full and gets the full parse's errors): skipped bytes are whole old entries with
+their separator, which JSON reads alike wherever they stand; everything else is parsed by the
+``json`` module with the grammar of a list checked between values; parsed entries pass the
+same checks; and the result is sorted and unique (no later duplicate overrides an earlier one).
 """
 from __future__ import annotations
 
@@ -23,21 +24,28 @@ import numpy as np
 from imagelint.sources.pointer_checks import is_md5, stays_inside
 
 _CHUNK = 1 << 16
+_WHITESPACE = b" \t\n\r"
+_DECODER = json.JSONDecoder()
+Entry = tuple[str, str]
 
 
 @dataclass(frozen=True)
 class Delta:
-    """The new manifest = old entries ``[:head]`` + ``added`` + old entries ``[tail:]``.
+    """The new manifest: ``added[0]``, old rows ``kept[0]`` (a [start, stop) range),
+    ``added[1]``, ``kept[1]``, ... ``added[-1]``.
 
-    ``starts`` are where the new manifest's entries begin (as the old listing keeps them),
-    present only when the new bytes are canonical (what DVC writes), so a listing of them can
-    be kept for the next commit.
+    ``starts`` are where the new manifest's entries begin (as a listing keeps them), present
+    only when the new bytes are canonical (what DVC writes), so a listing of them can be kept.
     """
 
-    head: int
-    tail: int
-    added: tuple[tuple[str, str], ...]
+    kept: tuple[tuple[int, int], ...]
+    added: tuple[tuple[Entry, ...], ...]
     starts: np.ndarray | None
+
+    def removed(self, count: int) -> list[int]:
+        """The old rows that are gone (or changed), of ``count``."""
+        edges = [0, *(edge for run in self.kept for edge in run), count]
+        return [row for start, stop in zip(edges[::2], edges[1::2]) for row in range(start, stop)]
 
 
 def canonical_entry(relpath: str, md5: str) -> bytes:
@@ -45,86 +53,160 @@ def canonical_entry(relpath: str, md5: str) -> bytes:
     return json.dumps({"md5": md5, "relpath": relpath}, sort_keys=True).encode()
 
 
-def canonical_manifest(entries: Sequence[tuple[str, str]]) -> tuple[bytes, np.ndarray]:
+def canonical_manifest(entries: Sequence[Entry]) -> tuple[bytes, np.ndarray]:
     """The bytes of sorted (relpath, md5) ``entries`` as DVC writes them, and where each starts
-    (one more value: where an entry after the last would start)."""
+    (one more value: where an entry after the last would start, the length plus one)."""
     parts = [canonical_entry(relpath, md5) for relpath, md5 in entries]
+    text = b"[" + b", ".join(parts) + b"]"
     lengths = np.fromiter((len(part) + 2 for part in parts), dtype=np.int64, count=len(parts))
     starts = np.concatenate([[1], 1 + np.cumsum(lengths)]).astype(np.int64)
-    text = b"[" + b", ".join(parts) + b"]"
-    starts[-1] = len(text) + 1  # the same for no entries
+    starts[-1] = len(text) + 1
     return text, starts
 
 
-def manifest_delta(old: bytes | memoryview, starts: np.ndarray, relpath_of: Callable[[int], str],
-                   new: bytes) -> Delta | None:
+def manifest_delta(old: bytes, starts: np.ndarray, relpath_of: Callable[[int], str], new: bytes) -> Delta | None:
     """The change from the canonical ``old`` manifest (entry ``i`` begins at ``starts[i]``,
     ``relpath_of(i)`` is its relpath) to ``new``, or None when only a full parse can tell."""
     count = len(starts) - 1
-    if count < 1:
+    if count < 1 or new[:4] != old[:4]:  # the same first bytes: json reads both as UTF-8
         return None
-    prefix = _common_prefix(old, new)
-    if prefix == len(old) == len(new):
-        return Delta(count, count, (), starts)
-    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
-    if prefix < 1 or suffix < 1:
-        return None
-    head = int(np.searchsorted(starts[1:], prefix, side="right"))  # entries whole in the prefix, separator included
-    tail = max(head, int(np.searchsorted(starts[:count], len(old) - suffix, side="left")))
-    cut_old = int(starts[tail]) if tail < count else len(old) - 1
-    cut_new = cut_old + len(new) - len(old)
-    begin = int(starts[head])
-    middle = bytes(new[begin:cut_new])
-    at_end = tail == count
+    walk = _Walk(old, starts, relpath_of, new)
     try:
-        values = json.loads(b"[" + middle + (b"]" if at_end else b"null]"))
+        return walk.run()
     except (ValueError, RecursionError):
         return None
-    if not at_end:
-        values.pop()
-    elif not values and head > 0:
-        return None  # "..., ]": the full parse refuses it
-    added = []
-    for value in values:
+
+
+class _Walk:
+    def __init__(self, old: bytes, starts: np.ndarray, relpath_of: Callable[[int], str], new: bytes) -> None:
+        self.old, self.starts, self.relpath_of, self.new = old, starts, relpath_of, new
+        self.count = len(starts) - 1
+        self.kept: list[tuple[int, int]] = []
+        self.added: list[list[Entry]] = [[]]
+        self.positions: list[np.ndarray] = []
+        self.canonical = True
+        self.last: str | None = None
+
+    def run(self) -> Delta | None:
+        new, position = self.new, 1  # just after "["
+        if new[self._skip(position):self._skip(position) + 1] == b"]":
+            self.canonical &= position == self._skip(position)
+            return self._end(self._skip(position))
+        while True:
+            begin = self._skip(position)
+            self.canonical &= begin == position
+            entry, position = self._value(begin)
+            if entry is None:
+                return None
+            row = self._row(entry[0])
+            if row is not None and self._same(row, begin):
+                stop = self._run_end(row, begin)
+                self._keep(row, stop, begin)
+                position = begin + int(self.starts[stop] - self.starts[row])
+                if stop == self.count:  # the old list's end, "]" included
+                    return self._end(position - 2)
+                continue
+            if not self._emit(entry, begin, position):
+                return None
+            separator = self._skip(position)
+            if new[separator:separator + 1] == b"]":
+                self.canonical &= separator == position
+                return self._end(separator)
+            if new[separator:separator + 1] != b",":
+                return None
+            position = self._skip(separator + 1)
+            self.canonical &= new[separator:position] == b", "
+
+    def _value(self, position: int) -> tuple[Entry | None, int]:
+        """The entry at ``position`` and where it ends; (None, _) when it is not one."""
+        size = 4096
+        while True:
+            window = self.new[position:position + size].decode("ascii")
+            try:
+                value, end = _DECODER.raw_decode(window)
+            except ValueError:
+                if position + size >= len(self.new):
+                    raise
+                size *= 16
+                continue
+            if end < len(window) or position + size >= len(self.new):
+                break
+            size *= 16  # a number may go on past the window
         if not isinstance(value, dict) or not isinstance(value.get("relpath"), str):
-            return None
+            return None, position
         relpath, md5 = value["relpath"], value.get("md5")
         if not is_md5(md5) or not stays_inside(relpath):
+            return None, position
+        self.canonical &= window[:end].encode() == canonical_entry(relpath, md5)
+        return (relpath, md5), position + end
+
+    def _row(self, relpath: str) -> int | None:
+        low, high = 0, self.count
+        while low < high:
+            middle = (low + high) // 2
+            if self.relpath_of(middle) < relpath:
+                low = middle + 1
+            else:
+                high = middle
+        return low if low < self.count and self.relpath_of(low) == relpath else None
+
+    def _same(self, row: int, begin: int) -> bool:
+        """Whether the old entry ``row`` and what follows it (", " or "]") stand at ``begin``."""
+        end = int(self.starts[row + 1]) - (0 if row + 1 < self.count else 1)
+        start = int(self.starts[row])
+        return self.old[start:end] == self.new[begin:begin + end - start]
+
+    def _run_end(self, row: int, begin: int) -> int:
+        """The old row after the last of the identical run starting at ``row``."""
+        start = int(self.starts[row])
+        length = _common_prefix(self.old, start, self.new, begin)
+        stop = int(np.searchsorted(self.starts, start + length, side="right")) - 1
+        if start + length >= len(self.old):  # the last entry too, with its "]"
+            stop = self.count
+        return max(row + 1, min(stop, self.count))
+
+    def _keep(self, row: int, stop: int, begin: int) -> None:
+        if self.last is not None and self.relpath_of(row) <= self.last:
+            raise ValueError("out of order")
+        if self.kept and self.kept[-1][1] == row and not self.added[-1]:
+            self.kept[-1] = (self.kept[-1][0], stop)
+        else:
+            self.kept.append((row, stop))
+            self.added.append([])
+        self.positions.append(self.starts[row:stop] + (begin - int(self.starts[row])))
+        self.last = self.relpath_of(stop - 1)
+
+    def _emit(self, entry: Entry, begin: int, end: int) -> bool:
+        if self.last is not None and entry[0] <= self.last:
+            return False
+        self.added[-1].append(entry)
+        self.positions.append(np.array([begin], dtype=np.int64))
+        self.last = entry[0]
+        return True
+
+    def _end(self, bracket: int) -> Delta | None:
+        """At the closing "]": only whitespace may follow."""
+        if self._skip(bracket + 1) != len(self.new):
             return None
-        added.append((relpath, md5))
-    bounds = [relpath_of(head - 1)] if head > 0 else []
-    bounds_after = [relpath_of(tail)] if tail < count else []
-    ordered = [*bounds, *(relpath for relpath, _ in added), *bounds_after]
-    if any(a >= b for a, b in zip(ordered, ordered[1:])):
-        return None
-    parts = [canonical_entry(relpath, md5) for relpath, md5 in added]
-    canonical = b"".join(part + b", " for part in parts) if not at_end else b", ".join(parts)
-    new_starts = None
-    if canonical == middle:
-        lengths = np.array([len(part) + 2 for part in parts], dtype=np.int64)
-        offsets = begin + np.concatenate([[0], np.cumsum(lengths)])[:len(parts)].astype(np.int64)
-        new_starts = np.concatenate([starts[:head], offsets, starts[tail:] + (len(new) - len(old))])
-    return Delta(head, tail, tuple(added), new_starts)
+        self.canonical &= bracket + 1 == len(self.new)
+        starts = None
+        if self.canonical:
+            starts = np.concatenate([*self.positions, [len(self.new) + 1]]).astype(np.int64)
+        return Delta(tuple(self.kept), tuple(tuple(group) for group in self.added), starts)
+
+    def _skip(self, position: int) -> int:
+        while position < len(self.new) and self.new[position] in _WHITESPACE:
+            position += 1
+        return position
 
 
-def _common_prefix(a: bytes | memoryview, b: bytes) -> int:
-    limit = min(len(a), len(b))
-    position = 0
-    while position < limit and a[position:position + _CHUNK] == b[position:position + _CHUNK]:
-        position += _CHUNK
-    position = min(position, limit)
-    end = min(position + _CHUNK, limit)
-    while position < end and a[position] == b[position]:
-        position += 1
-    return position
-
-
-def _common_suffix(a: bytes | memoryview, b: bytes, limit: int) -> int:
-    """Bytes both end with, at most ``limit``."""
+def _common_prefix(a: bytes, a_start: int, b: bytes, b_start: int) -> int:
+    """How many bytes ``a`` from ``a_start`` and ``b`` from ``b_start`` have in common."""
     length = 0
-    la, lb = len(a), len(b)
-    while length + _CHUNK <= limit and a[la - length - _CHUNK:la - length] == b[lb - length - _CHUNK:lb - length]:
+    limit = min(len(a) - a_start, len(b) - b_start)
+    while length + _CHUNK <= limit and a[a_start + length:a_start + length + _CHUNK] == \
+            b[b_start + length:b_start + length + _CHUNK]:
         length += _CHUNK
-    while length < limit and a[la - length - 1] == b[lb - length - 1]:
+    while length < limit and a[a_start + length] == b[b_start + length]:
         length += 1
     return length
