@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from collections import Counter
 from typing import TYPE_CHECKING, Collection, Iterator, Sequence
 
 from imagelint.config import Config
@@ -14,7 +13,8 @@ from imagelint.sources.dataset import ImageRef, Resolution
 from imagelint.errors import UsageError
 from imagelint.findings import Finding, ImageSummary
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.inspect import Inspection, inspect_images
+from imagelint.facts.inspect import inspect_images
+from imagelint.facts.listed import images_per_folder, keep_listings, listable, listed_folders, listed_refs
 from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
 from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
@@ -85,7 +85,7 @@ def check_images(
     try:
         root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote,
                                           pulled=pulled_manifests(config.resolved_cache_dir()),
-                                          listings=config.resolved_cache_dir() if _listable(config) else None)
+                                          listings=config.resolved_cache_dir() if listable(config) else None)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
@@ -95,7 +95,7 @@ def check_images(
         return CheckResult([], 0, pull_notes + resolution.notes, 0, complete=resolution.complete,
                            transfers=transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset] + _listed_folders(resolution), config)
+    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset] + listed_folders(resolution), config)
     inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
     notes = pull_notes + resolution.notes
     if use_remote:
@@ -131,52 +131,16 @@ def check_images(
                 touched = None if check_all else {ref.path for ref in targets} | resolution.changed
                 findings += _dataset_findings(root, dataset, resolution, reference, config, index, touched)
     if resolution.listings:
-        _keep_listings(resolution, checked, index, config)
+        keep_listings(resolution, checked, index, config)
     selected = select_findings(findings, config, select, ignore)
     if checked:
         md5_of.update(_dataset_md5s(selected, md5_of, reference))
     images = _summaries(selected, md5_of, index)
     judged = judge(selected, md5_of, baseline or ())
     refs = {ref.path: ref for group in (dataset, targets) for ref in group if ref.path in images} if images else {}
-    refs.update(_listed_refs(set(images) - set(refs), resolution))
+    refs.update(listed_refs(set(images) - set(refs), resolution))
     return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
                        judged.accepted, gone, refs, transfers)
-
-
-def _listable(config: Config) -> bool:
-    """Whether dataset images may come from kept listings: rules that look at every path
-    (exclusions, per-path overrides, label files) still need a ref per image."""
-    return not config.exclude and not config.overrides and config.labels == "folders"
-
-
-def _keep_listings(resolution: Resolution, checked: Sequence[Inspection], index: FactsIndex, config: Config) -> None:
-    """The listing of each changed folder's new manifest, from its base listing and the change,
-    so that the next commit starts from it."""
-    from imagelint.facts.listing import listing_after, listing_folder, write_listing
-
-    for part in resolution.listings:
-        if part.delta is None or part.delta.starts is None or listing_folder(config.resolved_cache_dir(),
-                                                                             part.manifest).is_dir():
-            continue
-        facts = {item.facts.md5: item.facts for item in checked if item.facts is not None}
-        facts.update(index.lookup(md5 for group in part.delta.added for _, md5 in group if md5 not in facts))
-        write_listing(config.resolved_cache_dir(), listing_after(part.listing, part.delta, part.manifest,
-                                                                 part.text, facts))
-
-
-def _listed_folders(resolution: Resolution) -> list[str]:
-    """One path per folder of listed images: what the layout check reads of them."""
-    import numpy as np
-
-    found = []
-    for part in resolution.listings:
-        columns = part.listing.columns
-        for start, stop in part.kept_ranges():
-            counts = np.bincount(columns["folder"][start:stop][columns["is_image"][start:stop]],
-                                 minlength=len(part.listing.folders))
-            ids = np.flatnonzero(counts)
-            found += [f"{part.folder}{part.listing.folders[i]}/_".replace("//", "/") for i in ids.tolist()]
-    return found
 
 
 def _dataset_md5s(findings: Sequence[Finding], known: dict[str, str | None], reference: "Reference") -> dict[str, str]:
@@ -186,17 +150,6 @@ def _dataset_md5s(findings: Sequence[Finding], known: dict[str, str | None], ref
         row = reference.paths.row_of(path)
         if row is not None:
             found[path] = reference.md5_hex(row)
-    return found
-
-
-def _listed_refs(paths: set[str], resolution: Resolution) -> dict[str, ImageRef]:
-    """Refs of listed images, made for the few that findings name."""
-    found = {}
-    for path in paths:
-        for part in resolution.listings:
-            row = part.row_of(path)
-            if row is not None:
-                found[path] = part.ref(row)
     return found
 
 
@@ -284,7 +237,7 @@ def _dataset_findings(
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
-        stats = class_counts_of_folders(_images_per_folder(paths, resolution), config)
+        stats = class_counts_of_folders(images_per_folder(paths, resolution), config)
         records = [folder_record(path, config) for path in touched or ()]
         labels = {}
     else:
@@ -312,19 +265,3 @@ def _dataset_findings(
                 groups[row] = names.setdefault((split_folder(placement.root, split), classes[0]), len(names))
     splits = split_profiles(groups, list(names), reference.md5, index)
     return findings + shortcut_findings(splits, config) + diversity_findings(splits, config)
-
-
-def _images_per_folder(paths: Sequence[str], resolution: Resolution) -> Counter[str]:
-    """How many images each folder holds: ``paths`` and the listed folders' kept images."""
-    import numpy as np
-
-    counts = Counter(path.rpartition("/")[0] for path in paths)
-    for part in resolution.listings:
-        columns = part.listing.columns
-        for start, stop in part.kept_ranges():
-            here = np.bincount(columns["folder"][start:stop][columns["is_image"][start:stop]],
-                               minlength=len(part.listing.folders))
-            for name, count in zip(part.listing.folders, here.tolist()):
-                if count:
-                    counts[part.folder + name if name else part.folder[:-1]] += count
-    return counts

@@ -1,11 +1,12 @@
 """A listing: one manifest's snapshot columns, kept on this machine for the commit hook.
 
 The shared snapshot is a deflated ``.npz``, small on the wire but about 0.75 s to inflate at
-1,000,000 images (bench/SNAPSHOT.md). A commit needs only a few of its columns, so each
-manifest the hook may start from is also kept here as plain ``.npy`` files, memory-mapped (a
-commit reads the pages it touches), beside the manifest's canonical bytes and where each entry
-starts, which ``sources.manifest_delta`` compares the next manifest with. Two extra columns save
-per-path work at every commit: ``is_image`` and ``folder`` (an index into ``folders``).
+1,000,000 images (bench/SNAPSHOT.md). A commit needs only a few of its columns
+(``HOOK_COLUMNS``), so for each manifest the hook may start from, those are also kept here as
+plain ``.npy`` files, memory-mapped (a commit reads the pages it touches), beside the
+manifest's canonical bytes and where each entry starts, which ``sources.manifest_delta``
+compares the next manifest with. Two extra columns save per-path work at every commit:
+``is_image`` and ``folder`` (an index into ``folders``).
 
 A listing is written only from a snapshot that passed ``read_snapshot``'s checks or from a
 listing plus a delta that passed the full parse's rules, so it is trusted like the index; a
@@ -29,6 +30,9 @@ from imagelint.sources.dataset import is_image_path
 from imagelint.sources.manifest_delta import Delta, canonical_manifest
 from imagelint.sources.pointer_checks import stays_inside
 
+#: The snapshot columns a commit reads (duplicate search, placement); a new one is one more name.
+HOOK_COLUMNS = ("md5", "relpath.len", "relpath.utf8", "has_facts", "phash", "phash.null", "phash_mirror",
+                "phash_mirror.null", "entropy", "format.len", "error.len")
 #: Listings kept per cache folder; the oldest go first (a missing one only means a slower commit).
 LISTINGS_KEPT = 4
 _TEXT, _STARTS, _FOLDERS = "manifest.json", "starts.npy", "folders.json"
@@ -96,8 +100,8 @@ def listing_from_snapshot(snapshot: Snapshot) -> Listing | None:
     relpaths = sorted(snapshot.entries)
     if not all(stays_inside(relpath) for relpath in relpaths):
         return None
-    columns = snapshot_columns(snapshot.manifest, snapshot.entries, snapshot.facts)
-    del columns["manifest"]
+    everything = snapshot_columns(snapshot.manifest, snapshot.entries, snapshot.facts)
+    columns = {name: everything[name] for name in HOOK_COLUMNS}
     text, starts = canonical_manifest([(relpath, snapshot.entries[relpath]) for relpath in relpaths])
     folders: dict[str, int] = {}
     columns["folder"] = np.array([folders.setdefault(r.rpartition("/")[0], len(folders)) for r in relpaths],
@@ -130,8 +134,8 @@ def listing_after(base: Listing, delta: Delta, manifest: str, text: bytes,
         parts = [(remap[source.columns[name][a:b]] if name == "folder" and source is added
                   else source.columns[name][a:b]) for source, a, b in pieces]
         columns[name] = np.concatenate(parts)
-        if name.endswith(".len"):
-            blob = name[:-4] + ".utf8"
+        blob = name[:-4] + ".utf8"
+        if name.endswith(".len") and blob in base.columns:
             ends = {id(source): np.concatenate([[0], np.cumsum(np.maximum(source.columns[name], 0))])
                     for source in (base, added)}
             columns[blob] = np.concatenate([source.columns[blob][ends[id(source)][a]:ends[id(source)][b]]

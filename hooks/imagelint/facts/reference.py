@@ -101,7 +101,7 @@ def build_reference(
               if ref.path not in target_paths and not ref.is_symlink]
     blob_md5 = index.md5s_of_blobs(ref.blob for ref in others if ref.blob and not ref.md5)
     md5_of = {ref.path: ref.md5 or blob_md5.get(ref.blob or "") for ref in others}
-    rows = index.hash_rows({md5 for md5 in md5_of.values() if md5})
+    rows = index.hash_rows({md5 for md5 in md5_of.values() if md5}) if others else {}
     unknown = [ref for ref in others if md5_of[ref.path] not in rows]
     for item in inspect_images(unknown, config, jobs=jobs, index=index).values():
         if item.facts is not None:

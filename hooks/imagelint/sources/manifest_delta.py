@@ -5,7 +5,7 @@ adds ten images changes a few hundred bytes of it, in as many places as folders 
 DVC writes a manifest as one canonical JSON list sorted by relpath, so the new bytes are read
 as a walk over the old manifest's (kept beside its listing, with where each entry starts): an
 entry is parsed, looked up among the old relpaths, and from an old entry that is byte for byte
-the same, the identical bytes that follow are skipped a 64 kB comparison at a time.
+the same, the identical bytes that follow are skipped by comparing them in growing chunks.
 
 The walk answers exactly what ``dvcfiles.parse_manifest`` would, or None (then the caller
 parses in full and gets the full parse's errors): skipped bytes are whole old entries with
@@ -23,7 +23,6 @@ import numpy as np
 
 from imagelint.sources.pointer_checks import is_md5, stays_inside
 
-_CHUNK = 1 << 16
 _WHITESPACE = b" \t\n\r"
 _DECODER = json.JSONDecoder()
 Entry = tuple[str, str]
@@ -201,12 +200,15 @@ class _Walk:
 
 
 def _common_prefix(a: bytes, a_start: int, b: bytes, b_start: int) -> int:
-    """How many bytes ``a`` from ``a_start`` and ``b`` from ``b_start`` have in common."""
-    length = 0
-    limit = min(len(a) - a_start, len(b) - b_start)
-    while length + _CHUNK <= limit and a[a_start + length:a_start + length + _CHUNK] == \
-            b[b_start + length:b_start + length + _CHUNK]:
-        length += _CHUNK
-    while length < limit and a[a_start + length] == b[b_start + length]:
-        length += 1
+    """How many bytes ``a`` from ``a_start`` and ``b`` from ``b_start`` have in common: compared
+    as NumPy views (no copy), in chunks that grow while they match."""
+    left, right = np.frombuffer(a, np.uint8)[a_start:], np.frombuffer(b, np.uint8)[b_start:]
+    limit = min(len(left), len(right))
+    length, chunk = 0, 4096
+    while length < limit:
+        end = min(length + chunk, limit)
+        differ = np.flatnonzero(left[length:end] != right[length:end])
+        if len(differ):
+            return length + int(differ[0])
+        length, chunk = end, min(chunk * 4, 1 << 22)
     return length
