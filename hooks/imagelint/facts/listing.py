@@ -15,6 +15,7 @@ listing that cannot be read is simply absent.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -46,7 +47,7 @@ class Listing:
 
     manifest: str
     columns: Mapping[str, np.ndarray]
-    text: bytes
+    text: bytes | mmap.mmap
     starts: np.ndarray
     folders: tuple[str, ...]
     relpath_ends: np.ndarray
@@ -80,7 +81,8 @@ def load_listing(cache_dir: Path, manifest: str) -> Listing | None:
     """The listing of ``manifest`` kept here, or None."""
     folder = listing_folder(cache_dir, manifest)
     try:
-        text = (folder / _TEXT).read_bytes()
+        with open(folder / _TEXT, "rb") as handle:  # compared, not parsed: only what differs is read twice
+            text = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         starts = np.load(folder / _STARTS, allow_pickle=False)
         folders = tuple(json.loads((folder / _FOLDERS).read_text(encoding="utf-8")))
         columns = {path.name[:-4]: np.load(path, mmap_mode="r", allow_pickle=False)

@@ -120,7 +120,8 @@ def build_reference(
         for start, stop in part.kept_ranges():
             kept = np.flatnonzero(part.listing.columns["has_facts"][start:stop]
                                   & part.listing.columns["is_image"][start:stop]) + start
-            columns.append((*_listing_columns(part, kept), here[part.listing.columns["folder"][kept]]))
+            span = slice(start, stop) if len(kept) == stop - start else kept  # a view when every row is kept
+            columns.append((*_listing_columns(part, span), here[part.listing.columns["folder"][span]]))
             segments.append((len(kept), lambda i, kept=kept, part=part: part.path_of(int(kept[i])), True))
     columns.append(_row_columns(mine, rows, folders))
     segments.append((len(mine), lambda i: mine[i][0], False))
@@ -148,22 +149,25 @@ def _row_columns(found: Sequence[tuple[str, str]], rows: dict[str, HashRow],
                  folders: dict[str, int]) -> tuple[np.ndarray, ...]:
     """The reference columns of (path, md5) pairs the index answered, folder last."""
     table = np.array([rows[md5] for _, md5 in found], dtype=np.int64).reshape(-1, 5)
-    md5 = np.frombuffer(b"".join(bytes.fromhex(md5) for _, md5 in found), np.uint8).reshape(-1, 16)
+    # a file that could not be read has facts with no md5: zeros, never intact, so never matched
+    md5 = np.frombuffer(b"".join(bytes.fromhex(md5) if len(md5) == 32 else bytes(16) for _, md5 in found),
+                        np.uint8).reshape(-1, 16)
     folder = np.array([folders.setdefault(path.rpartition("/")[0], len(folders)) for path, _ in found], dtype=np.int32)
     return (md5, *(np.ascontiguousarray(column) for column in table.T), folder)
 
 
-def _listing_columns(part: ListingPart, rows: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(md5, pHash, mirror, entropy in thousandths, intact, has hash) of a listing's rows, as the index gives them."""
+def _listing_columns(part: ListingPart, rows: np.ndarray | slice) -> tuple[np.ndarray, ...]:
+    """(md5, pHash, mirror, entropy in thousandths, intact, has hash) of a listing's rows, as the
+    index gives them (a missing hash is stored as 0 there too)."""
     columns = part.listing.columns
     entropy = columns["entropy"][rows]
     scaled = np.where(np.isnan(entropy), NO_ENTROPY, np.round(np.nan_to_num(entropy) * 1000)).astype(np.int64)
     return (columns["md5"][rows],
-            np.where(columns["phash.null"][rows], 0, columns["phash"][rows]).view(np.int64),
-            np.where(columns["phash_mirror.null"][rows], 0, columns["phash_mirror"][rows]).view(np.int64),
+            columns["phash"][rows].view(np.int64),
+            columns["phash_mirror"][rows].view(np.int64),
             scaled,
-            ((columns["format.len"][rows] >= 0) & (columns["error.len"][rows] < 0)).astype(np.int64),
-            (~columns["phash.null"][rows]).astype(np.int64))
+            (columns["format.len"][rows] >= 0) & (columns["error.len"][rows] < 0),
+            ~columns["phash.null"][rows])
 
 
 def _row(facts: ImageFacts) -> HashRow:
