@@ -57,7 +57,7 @@ def listed_refs(paths: set[str], resolution: Resolution) -> dict[str, ImageRef]:
 def keep_listings(resolution: Resolution, checked: Sequence[Inspection], index: FactsIndex, config: Config) -> None:
     """The listing of each changed folder's new manifest, from its base listing and the change,
     so that the next commit starts from it."""
-    from imagelint.facts.listing import listing_after, listing_folder, write_listing
+    from imagelint.facts.listing import listing_folder, write_listing_after
 
     for part in resolution.listings:
         if part.delta is None or part.delta.starts is None or listing_folder(config.resolved_cache_dir(),
@@ -65,5 +65,4 @@ def keep_listings(resolution: Resolution, checked: Sequence[Inspection], index: 
             continue
         facts = {item.facts.md5: item.facts for item in checked if item.facts is not None}
         facts.update(index.lookup(md5 for group in part.delta.added for _, md5 in group if md5 not in facts))
-        write_listing(config.resolved_cache_dir(), listing_after(part.listing, part.delta, part.manifest,
-                                                                 part.text, facts))
+        write_listing_after(config.resolved_cache_dir(), part.listing, part.delta, part.manifest, part.text, facts)
