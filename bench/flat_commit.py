@@ -177,17 +177,22 @@ def report(flat: dict[int, list[speed.Run]], full: dict[int, list[speed.Run]], a
         times = [run.seconds for run in runs]
         return f"{statistics.median(times):.3f} ({min(times):.3f}-{max(times):.3f})"
 
+    def cpu(runs: Sequence[speed.Run]) -> float:
+        return statistics.median(run.cpu_seconds for run in runs)
+
     smallest = min(flat)
     base = statistics.median(run.seconds for run in flat[smallest])
     lines = [f"Machine: {speed.machine()}", "", f"Command: {' '.join(sys.argv)}", "",
              f"| dataset images | hook, from the listing: median s (min-max of {args.repeats}) | / {smallest:,} "
-             f"| hook peak RSS MB | hook without a listing (same run): median s (min-max of {args.baseline_repeats}) "
-             "| its peak RSS MB |", "|---:|---:|---:|---:|---:|---:|"]
+             f"| CPU s (median), / {smallest:,} | hook peak RSS MB "
+             f"| hook without a listing (same run): median s (min-max of {args.baseline_repeats}) "
+             "| its CPU s | its peak RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in sorted(flat):
         median = statistics.median(run.seconds for run in flat[size])
         lines.append(f"| {size:,} | {figure(flat[size])} | {median / base:.2f} "
+                     f"| {cpu(flat[size]):.2f}, {cpu(flat[size]) / cpu(flat[smallest]):.2f} "
                      f"| {max(run.max_rss_mb for run in flat[size]):.0f} | {figure(full[size])} "
-                     f"| {max(run.max_rss_mb for run in full[size]):.0f} |")
+                     f"| {cpu(full[size]):.2f} | {max(run.max_rss_mb for run in full[size]):.0f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -85,7 +85,7 @@ def duplicate_findings(
     target_paths = {item.ref.path for item in targets}
     under_pre_commit = bool(os.environ.get("PRE_COMMIT"))
     best: dict[frozenset[str], _Match] = {}
-    for match in [*_exact_matches(target_paths, reference), *_near_matches(target_paths, reference, config, all_pairs)]:
+    for match in [*_exact_matches(reference), *_near_matches(reference, config, all_pairs)]:
         key = frozenset((match.target, match.other))
         if key not in best or (match.distance, match.mirrored) < (best[key].distance, best[key].mirrored):
             best[key] = match
@@ -99,7 +99,7 @@ def duplicate_findings(
     return findings
 
 
-def _exact_matches(target_paths: set[str], reference: Reference) -> list[_Match]:
+def _exact_matches(reference: Reference) -> list[_Match]:
     """Same content md5 among intact images; broken files are left to IMG001 (all empty files are alike)."""
     targets = set(reference.targets.tolist())
     return [
@@ -135,8 +135,7 @@ def _same_content(reference: Reference) -> list[list[int]]:
     return [group for group in groups_of if wanted.intersection(group)]
 
 
-def _near_matches(target_paths: set[str], reference: Reference, config: Config,
-                  all_pairs: AllPairs | None) -> list[_Match]:
+def _near_matches(reference: Reference, config: Config, all_pairs: AllPairs | None) -> list[_Match]:
     """Pairs within the pHash threshold: each target (and its mirror image) against everything.
 
     A commit's few targets are queried one by one; a whole-dataset check (--all) instead runs
