@@ -14,6 +14,7 @@ from imagelint.errors import UsageError
 from imagelint.findings import Finding, ImageSummary
 from imagelint.facts.index import FactsIndex
 from imagelint.facts.inspect import inspect_images
+from imagelint.facts.listed import images_per_folder, keep_listings, listable, listed_folders, listed_refs
 from imagelint.rules.baseline import BaselineEntry, gone_entries, judge
 from imagelint.rules.coverage import not_compared_finding
 from imagelint.rules.duplicates import AllPairs, duplicate_findings
@@ -83,7 +84,8 @@ def check_images(
         pull_notes, transfers = _pull_facts(cwd, config, index, rev_range)
     try:
         root, resolution = resolve_images(cwd, paths, check_all=check_all, rev_range=rev_range, use_remote=use_remote,
-                                          pulled=pulled_manifests(config.resolved_cache_dir()))
+                                          pulled=pulled_manifests(config.resolved_cache_dir()),
+                                          listings=config.resolved_cache_dir() if listable(config) else None)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     targets = [ref for ref in resolution.targets if not config.excludes(ref.path)]
@@ -93,7 +95,7 @@ def check_images(
         return CheckResult([], 0, pull_notes + resolution.notes, 0, complete=resolution.complete,
                            transfers=transfers)
     dataset = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset], config)
+    verify_layout([ref.path for ref in targets], [ref.path for ref in dataset] + listed_folders(resolution), config)
     inspections = inspect_images(targets, config, jobs=jobs, index=index, verbose=verbose)
     notes = pull_notes + resolution.notes
     if use_remote:
@@ -114,9 +116,9 @@ def check_images(
     if checked:
         from imagelint.facts.reference import build_reference
 
-        reference = build_reference(checked, dataset, config, index, jobs)
-        md5_of = {**dict(zip(reference.paths, reference.md5s)), **md5_of}
-        gone = gone_entries(baseline, reference.md5s) if baseline else []
+        reference = build_reference(checked, dataset, config, index, jobs, resolution.listings)
+        named = [md5 for entry in baseline or () for md5 in (entry.md5, entry.related_md5) if md5]
+        gone = gone_entries(baseline, reference.present(named)) if baseline else []
         with _all_pairs_search(scheduler) as all_pairs:
             findings += duplicate_findings(checked, reference, resolution.changed, config, all_pairs)
         if _reports_dataset_findings(resolution, {ref.path for ref in targets}, config):
@@ -127,13 +129,28 @@ def check_images(
             findings += [gap] if gap else []
             if resolution.complete:
                 touched = None if check_all else {ref.path for ref in targets} | resolution.changed
-                findings += _dataset_findings(root, dataset, reference, config, index, touched)
+                findings += _dataset_findings(root, dataset, resolution, reference, config, index, touched)
+    if resolution.listings:
+        keep_listings(resolution, checked, index, config)
     selected = select_findings(findings, config, select, ignore)
+    if checked:
+        md5_of.update(_dataset_md5s(selected, md5_of, reference))
     images = _summaries(selected, md5_of, index)
     judged = judge(selected, md5_of, baseline or ())
     refs = {ref.path: ref for group in (dataset, targets) for ref in group if ref.path in images} if images else {}
+    refs.update(listed_refs(set(images) - set(refs), resolution))
     return CheckResult(judged.new, len(checked), notes, index.decoded, images, resolution.complete,
                        judged.accepted, gone, refs, transfers)
+
+
+def _dataset_md5s(findings: Sequence[Finding], known: dict[str, str | None], reference: "Reference") -> dict[str, str]:
+    """The md5 of every dataset image the findings name, from the reference's rows."""
+    found = {}
+    for path in {path for f in findings for path in (f.path, *f.related)} - known.keys():
+        row = reference.paths.row_of(path)
+        if row is not None:
+            found[path] = reference.md5_hex(row)
+    return found
 
 
 def _summaries(
@@ -201,16 +218,18 @@ def _reports_dataset_findings(resolution: Resolution, target_paths: set[str], co
 
 
 def _dataset_findings(
-    root: Path, dataset: Sequence[ImageRef], reference: "Reference", config: Config, index: FactsIndex,
-    touched: set[str] | None,
+    root: Path, dataset: Sequence[ImageRef], resolution: Resolution, reference: "Reference", config: Config,
+    index: FactsIndex, touched: set[str] | None,
 ) -> list[Finding]:
     """Balance (4xx) of the splits and classes holding a ``touched`` path (every one for None),
     from the paths and labels; shortcuts and diversity (5xx) from stored facts."""
+    import numpy as np
+
     from imagelint.rules.balance import BalanceScope, balance_findings, split_folder
     from imagelint.rules.diversity import diversity_findings
     from imagelint.rules.shortcuts import shortcut_findings
     from imagelint.stats.document import (
-        NO_SPLIT, ROOT_KEY, class_counts_stats, folder_class_counts, folder_record, labelled_record,
+        NO_SPLIT, ROOT_KEY, class_counts_of_folders, class_counts_stats, folder_record, labelled_record,
     )
     from imagelint.stats.labels import read_labels
     from imagelint.stats.layout import place
@@ -218,7 +237,7 @@ def _dataset_findings(
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
-        stats = folder_class_counts(paths, config)
+        stats = class_counts_of_folders(images_per_folder(paths, resolution), config)
         records = [folder_record(path, config) for path in touched or ()]
         labels = {}
     else:
@@ -229,12 +248,20 @@ def _dataset_findings(
         (record.root or ROOT_KEY, record.split or NO_SPLIT, record.classes) for record in records
     )
     findings = balance_findings(stats, config, scope)
-    placed = []
-    for path, md5 in zip(reference.paths, reference.md5s):
-        placement = place(path, config.layout, config.splits)
-        classes = (placement.label,) if config.labels == "folders" else labels[path].classes if path in labels else ()
-        split = placement.split or (labels[path].split if path in labels else "")
-        if len(classes) == 1:  # an image of several classes says nothing about one class's look
-            placed.append((split_folder(placement.root, split), classes[0], md5))
-    splits = split_profiles(placed, index)
+    names: dict[tuple[str, str], int] = {}
+    if config.labels == "folders":  # placement depends on the folder only
+        placements = [place(f"{folder}/_", config.layout, config.splits) for folder in reference.folders]
+        by_folder = np.array([names.setdefault((split_folder(p.root, p.split), p.label), len(names))
+                              for p in placements] or [0], dtype=np.int64)
+        groups = by_folder[reference.folder] if len(reference.folder) else np.zeros(0, np.int64)
+    else:
+        groups = np.full(len(reference.paths), -1, dtype=np.int64)
+        for row, path in enumerate(reference.paths):
+            placement = place(path, config.layout, config.splits)
+            image = labels.get(path)
+            classes = image.classes if image else ()
+            if len(classes) == 1:  # an image of several classes says nothing about one class's look
+                split = placement.split or image.split  # type: ignore[union-attr]
+                groups[row] = names.setdefault((split_folder(placement.root, split), classes[0]), len(names))
+    splits = split_profiles(groups, list(names), reference.md5, index)
     return findings + shortcut_findings(splits, config) + diversity_findings(splits, config)

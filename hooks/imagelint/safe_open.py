@@ -50,7 +50,9 @@ def read_regular_file(path: str, limit: int) -> FileRead:
     try:
         if outcome.size > limit:
             return outcome
-        data = b"".join(_blocks(fd, limit + 1))  # one byte more than allowed tells a file that grew
+        # one read for a file whose size is known, then one byte more than allowed tells a file that grew
+        first = os.read(fd, min(outcome.size, limit) + 1)
+        data = first if not first or len(first) > limit else b"".join([first, *_blocks(fd, limit + 1 - len(first))])
     except OSError as exc:
         return FileRead(None, problem=f"cannot be read: {exc.strerror or exc}")
     finally:

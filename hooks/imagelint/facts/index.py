@@ -102,8 +102,8 @@ class FactsIndex:
                    f"ifnull(entropy, {NO_ENTROPY}), format IS NOT NULL AND error IS NULL, phash IS NOT NULL")
         found: dict[str, HashRow] = {}
         try:
-            total = self._db.execute("SELECT count(*) FROM facts").fetchone()[0]
-            if wanted and len(wanted) * 4 >= total:
+            total = self._db.execute("SELECT count(*) FROM facts").fetchone()[0] if len(wanted) > 900 else 0
+            if len(wanted) > 900 and len(wanted) * 4 >= total:
                 rows = self._db.execute(f"SELECT {columns} FROM facts")
                 found = {row[0]: row[1:] for row in rows if row[0] in wanted}
             else:

@@ -21,7 +21,7 @@ from imagelint.atomic import write_bytes_atomic
 from imagelint.config import Config
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.snapshot import SnapshotError, read_snapshot, snapshot_bytes, version_tag
+from imagelint.facts.snapshot import Snapshot, SnapshotError, read_snapshot, snapshot_bytes, version_tag
 from imagelint.sources import dvcfiles
 from imagelint.sources.dataset import ImageRef, is_image_path
 from imagelint.sources.outs import DirOut, pulled_manifests
@@ -108,7 +108,18 @@ def pull_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, so
             local.write(key, data)
             moved, images, size = moved + 1, images + len(snapshot.facts), size + len(data)
         _write_manifest(manifest_folder(config), manifest, snapshot.entries)
+        keep_listing(config, snapshot)
     return Transfer(moved, images, size, tuple(unavailable), tuple(notes))
+
+
+def keep_listing(config: Config, snapshot: Snapshot) -> None:
+    """The commit hook's own copy of a snapshot's columns (``facts.listing``), unless it is here."""
+    from imagelint.facts.listing import listing_folder, listing_from_snapshot, write_listing
+
+    if not listing_folder(config.resolved_cache_dir(), snapshot.manifest).is_dir():
+        listing = listing_from_snapshot(snapshot)
+        if listing is not None:
+            write_listing(config.resolved_cache_dir(), listing)
 
 
 def _not_indexed(index: FactsIndex, facts: dict[str, ImageFacts]) -> bool:
@@ -150,6 +161,7 @@ def push_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, ta
             continue
         data = snapshot_bytes(out.manifest, entries, facts)
         local.write(key, data)
+        keep_listing(config, Snapshot(out.manifest, entries, facts))
         _write_manifest(manifest_folder(config), out.manifest, entries)
         if target.write(key, data):
             moved, images, size = moved + 1, images + len(facts), size + len(data)

@@ -19,7 +19,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, fields
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -63,8 +63,10 @@ def _kind(annotation: str) -> str:
 FACT_COLUMNS = tuple((f.name, _kind(str(f.type))) for f in fields(ImageFacts) if f.name != "md5")
 
 
-def snapshot_bytes(manifest: str, entries: Mapping[str, str], facts: Mapping[str, ImageFacts]) -> bytes:
-    """The file for ``manifest``; ``facts`` holds every image entry's md5 (others are left empty)."""
+def snapshot_columns(manifest: str, entries: Mapping[str, str], facts: Mapping[str, ImageFacts],
+                     only: Collection[str] | None = None) -> dict[str, np.ndarray]:
+    """The columns of the file for ``manifest``, rows in relpath order; ``only`` limits the facts
+    columns to those fields (what a listing keeps)."""
     relpaths = sorted(entries)
     md5s = [entries[path] for path in relpaths]
     rows = [facts.get(md5) for md5 in md5s]
@@ -73,8 +75,15 @@ def snapshot_bytes(manifest: str, entries: Mapping[str, str], facts: Mapping[str
     columns.update(_strings("relpath", relpaths))
     columns["has_facts"] = np.array([row is not None for row in rows], dtype=bool)
     for name, kind in FACT_COLUMNS:
-        columns.update(_encode(name, kind, [None if row is None else getattr(row, name) for row in rows]))
+        if only is None or name in only:
+            columns.update(_encode(name, kind, [None if row is None else getattr(row, name) for row in rows]))
     columns["manifest"] = np.frombuffer(manifest.encode(), np.uint8)
+    return columns
+
+
+def snapshot_bytes(manifest: str, entries: Mapping[str, str], facts: Mapping[str, ImageFacts]) -> bytes:
+    """The file for ``manifest``; ``facts`` holds every image entry's md5 (others are left empty)."""
+    columns = snapshot_columns(manifest, entries, facts)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(columns):

@@ -85,7 +85,7 @@ def duplicate_findings(
     target_paths = {item.ref.path for item in targets}
     under_pre_commit = bool(os.environ.get("PRE_COMMIT"))
     best: dict[frozenset[str], _Match] = {}
-    for match in [*_exact_matches(target_paths, reference), *_near_matches(target_paths, reference, config, all_pairs)]:
+    for match in [*_exact_matches(reference), *_near_matches(reference, config, all_pairs)]:
         key = frozenset((match.target, match.other))
         if key not in best or (match.distance, match.mirrored) < (best[key].distance, best[key].mirrored):
             best[key] = match
@@ -99,26 +99,43 @@ def duplicate_findings(
     return findings
 
 
-def _exact_matches(target_paths: set[str], reference: Reference) -> list[_Match]:
+def _exact_matches(reference: Reference) -> list[_Match]:
     """Same content md5 among intact images; broken files are left to IMG001 (all empty files are alike)."""
-    rows = list(zip(reference.paths, reference.md5s, reference.intact.tolist()))
-    wanted = {md5 for path, md5, intact in rows if intact and path in target_paths}
-    by_md5: dict[str, list[str]] = {}
-    for path, md5, intact in rows:
-        if intact and md5 in wanted:
-            by_md5.setdefault(md5, []).append(path)
+    targets = set(reference.targets.tolist())
     return [
-        _Match(target, other, -1)
-        for paths in by_md5.values()
-        for target in paths
-        if target in target_paths
-        for other in paths
+        _Match(reference.paths[target], reference.paths[other], -1)
+        for rows in _same_content(reference)
+        for target in rows
+        if target in targets
+        for other in rows
         if other != target
     ]
 
 
-def _near_matches(target_paths: set[str], reference: Reference, config: Config,
-                  all_pairs: AllPairs | None) -> list[_Match]:
+def _same_content(reference: Reference) -> list[list[int]]:
+    """Rows of intact images sharing an md5 with an intact target, grouped by md5: a commit's
+    few targets are compared with the md5 column, a whole-dataset check sorts it."""
+    import numpy as np
+
+    halves = reference.md5.view(np.uint64).reshape(-1, 2)
+    targets = reference.targets[reference.intact[reference.targets]]
+    if len(targets) <= 64:
+        groups = {}
+        for target in targets.tolist():
+            same = (halves[:, 0] == halves[target, 0]) & (halves[:, 1] == halves[target, 1]) & reference.intact
+            groups[bytes(reference.md5[target])] = np.flatnonzero(same).tolist()
+        return [rows for rows in groups.values() if len(rows) > 1]
+    rows = np.flatnonzero(reference.intact)
+    rows = rows[np.lexsort((halves[rows, 1], halves[rows, 0]))]
+    ordered = halves[rows]
+    starts = np.flatnonzero(np.concatenate([[True], np.any(ordered[1:] != ordered[:-1], axis=1)]))
+    ends = np.append(starts[1:], len(rows))
+    wanted = set(targets.tolist())
+    groups_of = (rows[a:b].tolist() for a, b in zip(starts.tolist(), ends.tolist()) if b - a > 1)
+    return [group for group in groups_of if wanted.intersection(group)]
+
+
+def _near_matches(reference: Reference, config: Config, all_pairs: AllPairs | None) -> list[_Match]:
     """Pairs within the pHash threshold: each target (and its mirror image) against everything.
 
     A commit's few targets are queried one by one; a whole-dataset check (--all) instead runs
@@ -130,9 +147,8 @@ def _near_matches(target_paths: set[str], reference: Reference, config: Config,
     from imagelint.rules.near_search import all_pairs_within, pairs_within
 
     rows = np.flatnonzero(reference.hashed)
-    paths = [reference.paths[i] for i in rows]
     hashes = reference.phash[rows]
-    queries = [k for k, path in enumerate(paths) if path in target_paths]
+    queries = np.searchsorted(rows, reference.targets[reference.hashed[reference.targets]]).tolist()
     if not queries:
         return []
     mirrors = reference.phash_mirror[rows][queries] if config.match_mirrored else hashes[:0]
@@ -146,16 +162,16 @@ def _near_matches(target_paths: set[str], reference: Reference, config: Config,
     else:
         wanted = set(queries)
         for i, j, distance in (all_pairs or all_pairs_within)(np.concatenate([hashes, mirrors]), threshold):
-            if j < len(paths):  # two plain hashes: the pair counts when one of them is a target
+            if j < len(rows):  # two plain hashes: the pair counts when one of them is a target
                 if i in wanted or j in wanted:
                     candidates.append((i, j, distance, False) if i in wanted else (j, i, distance, False))
-            elif i < len(paths):  # a plain hash against a target's mirror image
-                candidates.append((queries[j - len(paths)], i, distance, True))
-    md5s = [reference.md5s[i] for i in rows]
+            elif i < len(rows):  # a plain hash against a target's mirror image
+                candidates.append((queries[j - len(rows)], i, distance, True))
+    keys = reference.md5.view("V16").ravel()
     return [
-        _Match(paths[target], paths[other], int(distance), mirrored)
+        _Match(reference.paths[int(rows[target])], reference.paths[int(rows[other])], int(distance), mirrored)
         for target, other, distance, mirrored in candidates
-        if target != other and md5s[target] != md5s[other]
+        if target != other and keys[rows[target]] != keys[rows[other]]
     ]
 
 

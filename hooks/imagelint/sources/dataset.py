@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from imagelint.facts.listing import Listing
+    from imagelint.sources.manifest_delta import Delta
 
 #: File suffixes imagelint treats as images (matched case-insensitively).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
@@ -43,6 +48,65 @@ class InvalidInput:
 
 
 @dataclass(frozen=True)
+class ListingPart:
+    """A DVC-tracked folder listed by columns instead of an ``ImageRef`` per image: the listing
+    kept for its manifest, or for the base manifest with ``delta`` the change (whose added
+    images the resolution lists as refs, like any target). ``objects`` are the cache folders
+    its images' bytes may be read from."""
+
+    folder: str  # repo-relative, "" for the repository root
+    manifest: str
+    listing: Listing
+    delta: Delta | None
+    objects: tuple[str, ...]
+    #: The state manifest's bytes, when ``delta`` was read from them.
+    text: bytes = b""
+
+    def kept_ranges(self) -> tuple[tuple[int, int], ...]:
+        """The listing rows still in the folder, as [start, stop) ranges."""
+        return ((0, len(self.listing)),) if self.delta is None else self.delta.kept
+
+    def path_of(self, row: int) -> str:
+        return self.folder + self.listing.relpath(row)
+
+    def ref(self, row: int) -> ImageRef:
+        md5 = self.listing.md5(row)
+        path = self.path_of(row)
+        return ImageRef(path, md5, tuple(f"{folder}/{md5[:2]}/{md5[2:]}" for folder in self.objects))
+
+    def row_of(self, path: str) -> int | None:
+        """The kept row listing ``path`` (relpaths are sorted), or None."""
+        if not path.startswith(self.folder):
+            return None
+        relpath, low, high = path[len(self.folder):], 0, len(self.listing)
+        while low < high:
+            middle = (low + high) // 2
+            if self.listing.relpath(middle) < relpath:
+                low = middle + 1
+            else:
+                high = middle
+        found = low < len(self.listing) and self.listing.relpath(low) == relpath
+        return low if found and any(start <= low < stop for start, stop in self.kept_ranges()) else None
+
+    def refs_without_facts(self) -> list[ImageRef]:
+        """Kept images the listing has no facts for (they are looked up like any other ref)."""
+        import numpy as np
+
+        columns = self.listing.columns
+        return [self.ref(row) for start, stop in self.kept_ranges()
+                for row in (np.flatnonzero(columns["is_image"][start:stop] & ~columns["has_facts"][start:stop])
+                            + start).tolist()]
+
+    def added_images(self) -> dict[str, str]:
+        added = [entry for group in self.delta.added for entry in group] if self.delta else ()
+        return {self.folder + relpath: md5 for relpath, md5 in added if is_image_path(relpath)}
+
+    def removed_images(self) -> dict[str, str]:
+        rows = self.delta.removed(len(self.listing)) if self.delta else ()
+        return {self.path_of(row): self.listing.md5(row) for row in rows if self.listing.columns["is_image"][row]}
+
+
+@dataclass(frozen=True)
 class Resolution:
     """What one run inspects: the new or changed images, and the whole dataset around them.
 
@@ -58,7 +122,8 @@ class Resolution:
     ``invalid`` holds the pointers and manifests at the state that are malformed or point
     outside the repository: each is an error on that file, and the dataset is incomplete.
     ``unlisted_anywhere`` names every such pointer of the dataset, in scope or not: duplicate
-    search without their images is incomplete.
+    search without their images is incomplete. With ``listings``, the dataset is ``dataset``
+    plus the images those list.
     """
 
     targets: tuple[ImageRef, ...]
@@ -69,3 +134,5 @@ class Resolution:
     unlisted: tuple[str, ...] = ()
     invalid: tuple[InvalidInput, ...] = ()
     unlisted_anywhere: tuple[str, ...] = ()
+    #: Folders whose images are listed by columns, not in ``dataset`` (a commit from a kept listing).
+    listings: tuple[ListingPart, ...] = ()

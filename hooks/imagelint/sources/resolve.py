@@ -39,7 +39,7 @@ from typing import Callable, Iterator, Sequence
 
 from imagelint.atomic import write_bytes_atomic
 from imagelint.sources import dvcfiles, gitfiles
-from imagelint.sources.dataset import ImageRef, InvalidInput, Resolution, is_image_path
+from imagelint.sources.dataset import ImageRef, InvalidInput, ListingPart, Resolution, is_image_path
 
 #: Git LFS pointer files are ~130 bytes; anything larger is real content.
 _LFS_POINTER_MAX = 1024
@@ -48,17 +48,20 @@ _LFS_POINTER_MAX = 1024
 
 def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
                    rev_range: tuple[str, str] | None = None, use_remote: bool = False,
-                   pulled: Path | None = None) -> tuple[Path, Resolution]:
+                   pulled: Path | None = None, listings: Path | None = None) -> tuple[Path, Resolution]:
     """Returns (root, resolution). root = git top-level, or cwd outside git. All ImageRef.path are relative to root, POSIX.
 
     ``pulled`` is a folder of manifests that came with facts snapshots (``sources.outs.pulled_manifests``).
+    ``listings`` is the cache folder of kept listings (``facts.listing``): a change (no ``check_all``,
+    no path but changed pointers) of a folder whose base manifest has one is resolved from it and
+    the bytes that differ, and its images are in ``Resolution.listings``, not ``dataset``.
     """
     root = gitfiles.repo_root(Path(cwd))
     if root is None:
         root = Path(os.path.realpath(cwd))
         return root, _outside_git(root, paths, check_all)
     with _gc_paused():
-        resolver = _GitResolver(root, use_remote, range_check=rev_range is not None, pulled=pulled)
+        resolver = _GitResolver(root, use_remote, range_check=rev_range is not None, pulled=pulled, listings=listings)
         return root, resolver.resolve(Path(cwd), paths, check_all, rev_range)
 
 
@@ -140,8 +143,11 @@ def _disk_ref(root: Path, path: str, link: bool) -> ImageRef:
 class _GitResolver:
     """One resolution inside a git work tree; collects notes as it goes."""
 
-    def __init__(self, root: Path, use_remote: bool, range_check: bool = False, pulled: Path | None = None) -> None:
+    def __init__(self, root: Path, use_remote: bool, range_check: bool = False, pulled: Path | None = None,
+                 listings: Path | None = None) -> None:
         self.root = root
+        self.listings = listings
+        self.parts: dict[str, ListingPart] = {}
         self.pulled = pulled
         self.use_remote = use_remote
         #: A range check (CI, pre-push) reads a missing *base* manifest from the remote even unasked:
@@ -191,12 +197,18 @@ class _GitResolver:
         tracked: dict[str, list[str]] = {}
         new_outs = {path: outs for path, spec in new_specs.items()
                     if (outs := self._outs(path, spec, blobs, True)) is not None}
+        old_outs = {path: outs for path, spec in old_specs.items()
+                    if spec[0] and (outs := self._outs(path, spec, blobs, False)) is not None}
+        if self.listings is not None and not check_all and all(
+                _relative(cwd, self.root, given) in changed_pointers for given in paths):
+            self._find_listings(old_outs, new_outs, changed_pointers)
         new_images: dict[str, dict[str, str]] = {}
         unlisted: set[str] = set()
         for pointer, outs in new_outs.items():
             cache = self._cache(pointer)
             for out in outs:
-                images = self._images(out, new=True)
+                part = self.parts.get(out.path)
+                images = part.added_images() if part else self._images(out, new=True)
                 if images is None:
                     unlisted.add(pointer)
                     continue
@@ -204,8 +216,6 @@ class _GitResolver:
                 tracked.setdefault(pointer, []).extend(images)
                 self._add_dvc_refs(refs, images, dvcfiles.object_folders(cache, out.legacy))
 
-        old_outs = {path: outs for path, spec in old_specs.items()
-                    if spec[0] and (outs := self._outs(path, spec, blobs, False)) is not None}
         dvc_changed = self._dvc_changes(old_outs, {path: new_outs.get(path, []) for path in changed_pointers}, new_images)
         git_changed = {change.new_path for change in changes if change.new_path and is_image_path(change.new_path)
                        and not (change.status == "R" and change.old_blob == change.new_blob)}
@@ -233,7 +243,46 @@ class _GitResolver:
         self.notes += [f"{item.path}: {item.reason} (not part of this change)"
                        for item in sorted(set(self.invalid)) if not in_scope(item.path)]
         return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
-                          tuple(sorted(unlisted)), tuple(invalid), unlisted_anywhere)
+                          tuple(sorted(unlisted)), tuple(invalid), unlisted_anywhere,
+                          tuple(self.parts[path] for path in sorted(self.parts)))
+
+    def _find_listings(self, old_outs: dict[str, list[dvcfiles.Out]], new_outs: dict[str, list[dvcfiles.Out]],
+                       changed_pointers: set[str]) -> None:
+        """The folders at the state that a kept listing describes: its own manifest's, or the base
+        manifest's plus the bytes that differ."""
+        from imagelint.facts.listing import load_listing
+        from imagelint.sources.manifest_delta import manifest_delta
+
+        assert self.listings is not None
+        old_by_path = {out.path: out for outs in old_outs.values() for out in outs}
+        for pointer, outs in new_outs.items():
+            for out in outs:
+                old = old_by_path.get(out.path) if pointer in changed_pointers else out
+                if old is None or not (old.md5.endswith(".dir") and out.md5.endswith(".dir")):
+                    continue
+                listing = load_listing(self.listings, old.md5)
+                delta, text = None, b""
+                if listing is not None and old.md5 != out.md5:
+                    text = self._cached_bytes(out) or b""
+                    delta = manifest_delta(listing.text, listing.starts, listing.relpath, text) if text else None
+                    if delta is None:
+                        continue
+                if listing is not None:
+                    folder = "" if out.path == "." else out.path + "/"
+                    objects = dvcfiles.object_folders(self._cache(out.pointer), out.legacy)
+                    self.parts[out.path] = ListingPart(folder, out.md5, listing, delta, objects, text)
+
+    def _cached_bytes(self, out: dvcfiles.Out) -> bytes | None:
+        """The bytes of ``out``'s manifest in the DVC cache, None for anything the full parse must judge."""
+        from imagelint.safe_open import read_regular_file
+
+        for folder in dvcfiles.object_folders(self._cache(out.pointer)):
+            read = read_regular_file(f"{folder}/{out.md5[:2]}/{out.md5[2:]}", dvcfiles.MANIFEST_LIMIT)
+            if read.problem or read.size and read.data is None:
+                return None
+            if read.data is not None:
+                return read.data
+        return None
 
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so it only joins strings."""
@@ -300,6 +349,10 @@ class _GitResolver:
             if old and new and old.md5 == new.md5:
                 continue
             images = new_images.get(path, {}) if new else {}
+            if path in self.parts:  # the bytes that differ tell what changed
+                after.update(images)
+                before.update(self.parts[path].removed_images())
+                continue
             after.update(images)
             if old is None:
                 continue

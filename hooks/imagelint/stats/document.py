@@ -73,13 +73,18 @@ def class_counts_stats(
 
 
 def folder_class_counts(paths: Iterable[str], config: Config) -> dict[str, Any]:
-    """Only what the balance rules read (class counts per split), for folder labels: counted
-    per folder, since every image of a folder shares its placement and a commit hook cannot
-    afford a record per image of a 100,000-image dataset."""
+    """Only what the balance rules read (class counts per split), for folder labels."""
+    return class_counts_of_folders(Counter(path.rpartition("/")[0] for path in paths), config)
+
+
+def class_counts_of_folders(images: Mapping[str, int], config: Config) -> dict[str, Any]:
+    """``folder_class_counts`` from the image count of each folder: every image of a folder
+    shares its placement, and a commit hook cannot afford a record per image of a
+    1,000,000-image dataset."""
     roots: dict[str, dict[str, Counter[str]]] = {}
-    for folder, count in Counter(path.rpartition("/")[0] for path in paths).items():
+    for folder, count in images.items():
         placement = place(f"{folder}/", config.layout, config.splits)
-        if placement.label:
+        if placement.label and count:
             splits = roots.setdefault(placement.root or ROOT_KEY, {})
             splits.setdefault(placement.split or NO_SPLIT, Counter())[placement.label] += count
     return {"roots": {
