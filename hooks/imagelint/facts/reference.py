@@ -14,7 +14,7 @@ import numpy as np
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef
 from imagelint.facts.image_facts import ImageFacts
-from imagelint.facts.index import NO_ENTROPY, FactsIndex, HashRow, signed_hash
+from imagelint.facts.index import HASHES, FactsIndex, HashRow, signed_hash
 from imagelint.facts.inspect import Inspection, inspect_images
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class Reference:
     """Every image a new image is compared with (the targets included), one row each.
 
     ``intact`` rows take part in exact matching (broken files are IMG001's business);
-    ``hashed`` rows, intact and not nearly uniform, in near matching. ``missing`` are the
+    ``hashed`` rows, intact and hashed, in near matching. The hash columns are those of
+    ``index.HASHES`` (0 where an image has none). ``missing`` are the
     dataset images left out because neither their facts nor their bytes are on this machine.
     """
 
@@ -30,6 +31,10 @@ class Reference:
     md5s: list[str]
     phash: np.ndarray
     phash_mirror: np.ndarray
+    phash_inner: np.ndarray
+    phash_probe: np.ndarray
+    signature: np.ndarray
+    pixel_digest: np.ndarray
     intact: np.ndarray
     hashed: np.ndarray
     missing: tuple[str, ...] = ()
@@ -55,19 +60,14 @@ def build_reference(
     rows.update((item.facts.md5, _row(item.facts)) for item in targets if item.facts is not None)
     paths = [path for path, _ in listed]
     md5s = [md5 for _, md5 in listed]
-    table = np.array([rows[md5] for md5 in md5s], dtype=np.int64).reshape(-1, 5)
-    phash, mirror, entropy, intact, has_hash = (np.ascontiguousarray(column) for column in table.T)
-    if config.overrides:
-        floor = np.array([config.limits_for(path).low_information_threshold * 1000 for path in paths])
-    else:
-        floor = config.limits.low_information_threshold * 1000
+    table = np.array([rows[md5] for md5 in md5s], dtype=np.int64).reshape(-1, len(HASHES) + 2)
+    *hashes, intact, has_hash = (np.ascontiguousarray(column) for column in table.T)
     return Reference(
         paths=paths,
         md5s=md5s,
-        phash=phash.view(np.uint64),
-        phash_mirror=mirror.view(np.uint64),
+        **{name: column.view(np.uint64) for name, column in zip(HASHES, hashes)},
         intact=intact.astype(bool),
-        hashed=intact.astype(bool) & has_hash.astype(bool) & (entropy >= floor),
+        hashed=intact.astype(bool) & has_hash.astype(bool),
         missing=missing,
     )
 
@@ -75,9 +75,7 @@ def build_reference(
 def _row(facts: ImageFacts) -> HashRow:
     """The index's row shape for freshly computed facts."""
     return (
-        signed_hash(facts.phash or 0),
-        signed_hash(facts.phash_mirror or 0),
-        NO_ENTROPY if facts.entropy is None else round(facts.entropy * 1000),
+        *(signed_hash(getattr(facts, name) or 0) for name in HASHES),
         int(facts.format is not None and facts.error is None),
         int(facts.phash is not None),
-    )
+    )  # type: ignore[return-value]
