@@ -35,11 +35,11 @@ def pixel_digest(data: bytes, image_format: str | None, orientation: int | None)
         return None
     if parts is None:
         return None
-    digest = hashlib.blake2b(digest_size=8)
+    digest = hashlib.sha256()
     digest.update(bytes([orientation or 1]))
     for part in parts:
         digest.update(part)
-    return int.from_bytes(digest.digest(), "big")
+    return int.from_bytes(digest.digest()[:8], "big")
 
 
 def _jpeg_parts(data: bytes) -> list[memoryview] | None:

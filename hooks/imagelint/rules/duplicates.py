@@ -73,7 +73,7 @@ ALL_PAIRS_FROM = 2000
 #: How a pair matched, best first at equal distance: the same bytes, the same coded pixels,
 #: then the near kinds of ``near_matches.MATCHES``.
 _KINDS = ("content", "pixels", "near-duplicate", "mirrored near-duplicate", "cropped near-duplicate",
-          "turned near-duplicate")
+          "turned near-duplicate", "smooth near-duplicate", "mirrored smooth near-duplicate")
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,8 @@ def _finding(path: str, other: str, match: _Match, config: Config) -> Finding:
         what = f"same content as {other}"
     elif match.kind == "pixels":
         what = f"same pixels as {other} (only the metadata differs)"
+    elif "smooth" in match.kind:
+        what = f"{match.kind} of {other} (same layout, tone and tint; pHash is unreliable on smooth images)"
     else:
         what = f"{match.kind} of {other} (pHash distance {match.distance} <= {config.near_duplicate_threshold})"
     if here.root == there.root and here.split and there.split and here.split != there.split:

@@ -104,7 +104,7 @@ thumbnail (at most 128 pixels), below 'low-information-threshold': black, white,
 nearly uniform frames. A page of text, a logo on white or a dark photo with a few lights spans
 far more, since 1% of the pixels is enough to widen the range.
 Why: blank frames, placeholder images and solid fills are not training data.
-Options: low-information-threshold (default 10 grey levels).
+Options: low-information-threshold (default 16 grey levels; measured in bench/QUALITY.md).
 Fix: remove the image or replace it with a real one.
 """)
 NOT_IN_CACHE = Rule("IMG901", "not-in-cache", E, "The image's bytes are neither in the DVC cache nor in the workspace.", """
