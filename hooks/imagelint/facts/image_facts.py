@@ -143,8 +143,8 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
         _check_other_frames(image, data)
     except Exception as exc:  # noqa: BLE001 - truncated, garbled, bad CRC ...
         return _replace(header, decoded=True, error=_describe(exc))
-    digest = pixel_digest(data, image.format, header.orientation)
-    return _replace(header, decoded=True, pixel_digest=digest, **pixel_signals(upright(gray, header.orientation), colour))
+    signals = pixel_signals(upright(gray, header.orientation), colour)
+    return _replace(header, decoded=True, pixel_digest=pixel_digest(data, image.format, header.orientation), **signals)
 
 
 def reduced_decode(image: Image.Image, data: bytes) -> tuple[Image.Image, Image.Image | None]:

@@ -119,10 +119,18 @@ def duplicate_findings(
 def _exact_matches(target_paths: set[str], reference: Reference) -> list[_Match]:
     """Same content md5, or same coded pixels (``pixel_digest``), among intact images; broken
     files are left to IMG001 (all empty files are alike)."""
-    found = []
+    import numpy as np
+
+    asked = np.array([path in target_paths for path in reference.paths], dtype=bool) & reference.intact
+    digests = reference.pixel_digest
+    same_pixels = np.flatnonzero(reference.intact & (digests != 0) & np.isin(digests, digests[asked]))
     intact = reference.intact.tolist()
-    for kind, keys in (("content", reference.md5s), ("pixels", reference.pixel_digest.tolist())):
-        rows = [(path, key) for path, key, ok in zip(reference.paths, keys, intact) if ok and key]
+    listings = {
+        "content": [(path, md5) for path, md5, ok in zip(reference.paths, reference.md5s, intact) if ok],
+        "pixels": [(reference.paths[i], int(digests[i])) for i in same_pixels.tolist()],
+    }
+    found = []
+    for kind, rows in listings.items():
         wanted = {key for path, key in rows if path in target_paths}
         by_key: dict[object, list[str]] = {}
         for path, key in rows:

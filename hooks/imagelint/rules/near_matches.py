@@ -7,8 +7,10 @@ one of these combinations (either image may be the query):
 
 - full-full: resized, re-encoded, recoloured copies; mirror-full: mirror images;
 - full-inner: one image is a central crop of the other;
-- probe-inner: one image is the other turned by about ``PROBE_DEGREES``, either way;
-- smooth: both images are smooth and their layouts are close (their pHash bits are noise).
+- probe-inner: one image is the other turned by about ``PROBE_DEGREES``, either way (held
+  ``TURNED_MARGIN`` bits closer);
+- smooth: both images are smooth and their layouts (or one's mirror image) are close, since
+  their pHash bits are noise.
 
 A candidate is kept only when the two signatures agree as well: the pHash bits of images with
 little structure are mostly noise, and the signature is what tells a gradient or a blank frame
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable, List, Tuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,8 +29,7 @@ from imagelint.rules.near_search import all_pairs_within, pairs_within, popcount
 
 if TYPE_CHECKING:
     from imagelint.facts.reference import Reference
-
-AllPairs = Callable[[np.ndarray, int], List[Tuple[int, int, int]]]
+    from imagelint.rules.duplicates import AllPairs
 
 #: Largest sum of cell-code differences (codes 0 to 7, 16 cells) between confirmed signatures.
 LAYOUT_TOLERANCE = 10
@@ -39,6 +40,7 @@ TONE_TOLERANCE = 1
 #: colour image has none, and confirms on layout and tone alone.
 TINT_TOLERANCE = 5
 TINT_SHARE = 0.35
+#: From this tint level (of either opponent channel) an image has a tint to compare.
 TINTED = 3
 
 #: A turned pair must be this many bits closer than the threshold: turned keys of screenshots
@@ -80,7 +82,7 @@ class _Keys:
 
 
 def near_candidates(reference: "Reference", rows: np.ndarray, queries: list[int], threshold: int,
-                    mirrored: bool, all_pairs: AllPairs | None, all_pairs_from: int) -> list[Candidate]:
+                    mirrored: bool, all_pairs: "AllPairs | None", all_pairs_from: int) -> list[Candidate]:
     """Confirmed candidate pairs of ``queries`` (indices into ``rows``) against every row."""
     everyone = np.arange(len(rows))
     asked = np.array(queries if mirrored else [], dtype=np.int64)
@@ -88,13 +90,15 @@ def near_candidates(reference: "Reference", rows: np.ndarray, queries: list[int]
     smooth = np.flatnonzero(fingerprint.smooth(signatures))
     smooth_asked = np.intersect1d(smooth, asked)
     keys = {FULL: _Keys(everyone, reference.phash[rows]), INNER: _Keys(everyone, reference.phash_inner[rows]),
-            PROBE: _Keys(everyone, reference.phash_probe[rows]), MIRROR: _Keys(asked, reference.phash_mirror[rows][asked]),
+            PROBE: _Keys(everyone, reference.phash_probe[rows]),
+            MIRROR: _Keys(asked, reference.phash_mirror[rows][asked]),
             SMOOTH: _Keys(smooth, fingerprint.layout_key(signatures[smooth])),
             SMOOTH_MIRROR: _Keys(smooth_asked, fingerprint.layout_key(fingerprint.mirrored(signatures[smooth_asked])))}
     wanted = np.zeros(len(rows), dtype=bool)
     wanted[queries] = True
     search = _query_pairs if len(queries) < all_pairs_from else partial(_all_pairs, search=all_pairs or all_pairs_within)
-    found = search(keys, wanted, threshold, (FULL, INNER, PROBE, MIRROR)) + search(keys, wanted, SMOOTH_LAYOUT, (SMOOTH, SMOOTH_MIRROR))
+    found = (search(keys, wanted, threshold, (FULL, INNER, PROBE, MIRROR))
+             + search(keys, wanted, SMOOTH_LAYOUT, (SMOOTH, SMOOTH_MIRROR)))
     if not found:
         return []
     target, other, distance, query_kind, other_kind = (np.array(column) for column in zip(*found))
@@ -128,7 +132,7 @@ def _query_pairs(keys: dict[int, _Keys], wanted: np.ndarray, threshold: int,
 
 
 def _all_pairs(keys: dict[int, _Keys], wanted: np.ndarray, threshold: int, kinds: tuple[int, ...],
-               search: AllPairs) -> list[tuple[int, int, int, int, int]]:
+               search: "AllPairs") -> list[tuple[int, int, int, int, int]]:
     """One all-pairs search over the keys of ``kinds``; pairs in the orientation that puts a
     query's key first."""
     row_of = np.concatenate([keys[kind].owners for kind in kinds]).astype(np.int64)
