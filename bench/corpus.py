@@ -10,9 +10,11 @@ Layout under the corpus root (default ``bench/.corpus``):
 - ``debs/`` the downloaded packages, ``x/<package>/`` their unpacked trees;
 - ``photos/`` the kept images, byte for byte as shipped, named
   ``<package>__<family>[_<variant>]__<W>x<H>.<ext>``, plus ``manifest.json`` that maps each to its
-  source path, its photo group and its role: ``original`` (largest file of a group), ``resized``
+  source path, its photo group, its role: ``original`` (largest file of a group), ``resized``
   (a smaller copy with the same aspect ratio, a real-world resize) or ``reframed`` (a copy with
-  another aspect ratio, e.g. a portrait cut);
+  another aspect ratio, e.g. a portrait cut), and its kind: ``photo``, or ``flat`` for flat and
+  vector art and artwork with transparency (logos, illustrations), which only the duplicate
+  quality bench uses (``load_photos`` returns photographs unless asked for more);
 - ``camera/`` camera-size JPEGs (1 to 12 megapixels) cut from the originals, for speed benchmarks.
 """
 from __future__ import annotations
@@ -54,6 +56,7 @@ PACKAGES: dict[str, str] = {
 }
 
 #: Below this entropy (bits, 64 px grayscale thumbnail) an image is flat art, not a photograph.
+#: Flat art is kept, as kind "flat".
 MIN_ENTROPY = 5.0
 #: A colour photo shows thousands of distinct colours even at 256 px; flat vector art shows few.
 MIN_COLOURS = 1000
@@ -82,6 +85,7 @@ class Photo:
     height: int
     md5: str
     role: str
+    kind: str = "photo"
 
     @property
     def group(self) -> str:
@@ -132,7 +136,7 @@ def collect_photos(root: Path, packages: Iterable[str]) -> tuple[list[Photo], li
     """Copy the photographs of the unpacked packages into ``photos/``; returns kept and skipped."""
     out = root / "photos"
     out.mkdir(parents=True, exist_ok=True)
-    candidates: list[tuple[str, str, str, str, int, int, str]] = []
+    candidates: list[tuple[str, str, str, str, int, int, str, str]] = []
     skipped: list[dict[str, str]] = []
     seen: dict[str, str] = {}
     for package in packages:
@@ -152,11 +156,11 @@ def collect_photos(root: Path, packages: Iterable[str]) -> tuple[list[Photo], li
                 continue
             seen[md5] = f"{package}:{rel}"
             reason, width, height = _photo_problem(data)
-            if reason:
+            if reason.startswith("does not decode"):
                 skipped.append({"source": f"{package}:{rel}", "reason": reason})
                 continue
             family, variant = _family_of(package, rel)
-            candidates.append((package, rel, family, variant, width, height, md5))
+            candidates.append((package, rel, family, variant, width, height, md5, "flat" if reason else "photo"))
     photos = _assign_roles(candidates, skipped)
     for photo in photos:
         target = out / photo.file
@@ -216,20 +220,20 @@ def _family_of(package: str, rel: str) -> tuple[str, str]:
     return stem, ""
 
 
-def _assign_roles(candidates: list[tuple[str, str, str, str, int, int, str]], skipped: list[dict[str, str]]) -> list[Photo]:
+def _assign_roles(candidates: list[tuple[str, str, str, str, int, int, str, str]], skipped: list[dict[str, str]]) -> list[Photo]:
     """Group files showing one picture; the largest is the original, the rest its copies."""
-    groups: dict[tuple[str, str, str], list[tuple[str, str, str, str, int, int, str]]] = {}
+    groups: dict[tuple[str, str, str], list[tuple[str, str, str, str, int, int, str, str]]] = {}
     for item in candidates:
         groups.setdefault((item[0], item[2], item[3]), []).append(item)
     photos = []
     for (package, family, variant), items in sorted(groups.items()):
         items.sort(key=lambda i: (-i[4] * i[5], i[1]))
-        _, top_rel, _, _, top_w, top_h, _ = items[0]
+        _, top_rel, _, _, top_w, top_h, _, kind = items[0]
         if min(top_w, top_h) < MIN_SIDE:
             skipped.append({"source": f"{package}:{top_rel}", "reason": f"too small ({top_w}x{top_h})"})
             continue
         top_aspect = top_w / top_h
-        for index, (_, rel, _, _, width, height, md5) in enumerate(items):
+        for index, (_, rel, _, _, width, height, md5, _) in enumerate(items):
             if index == 0:
                 role = "original"
             elif abs(width / height - top_aspect) / top_aspect <= ASPECT_TOLERANCE:
@@ -238,16 +242,17 @@ def _assign_roles(candidates: list[tuple[str, str, str, str, int, int, str]], sk
                 role = "reframed"
             name = f"{package}__{family}" + (f"_{variant}" if variant else "")
             name += f"__{width}x{height}{Path(rel).suffix.lower()}"
-            photos.append(Photo(name, package, rel, family, variant, width, height, md5, role))
+            photos.append(Photo(name, package, rel, family, variant, width, height, md5, role, kind))
     return photos
 
 
-def load_photos(root: Path = DEFAULT_ROOT) -> list[Photo]:
-    """The kept photos recorded by the last build (run this script first)."""
+def load_photos(root: Path = DEFAULT_ROOT, kinds: Sequence[str] = ("photo",)) -> list[Photo]:
+    """The kept images of ``kinds`` recorded by the last build (run this script first)."""
     manifest = root / "photos" / "manifest.json"
     if not manifest.exists():
         raise SystemExit(f"no corpus at {manifest}: run bench/corpus.py first")
-    return [Photo(**entry) for entry in json.loads(manifest.read_text())["photos"]]
+    photos = [Photo(**entry) for entry in json.loads(manifest.read_text())["photos"]]
+    return [photo for photo in photos if photo.kind in kinds]
 
 
 def camera_size(dst: Path, n: int, photos: Sequence[Photo], photos_dir: Path, seed: int = 0) -> list[Path]:
@@ -258,7 +263,7 @@ def camera_size(dst: Path, n: int, photos: Sequence[Photo], photos_dir: Path, se
     keeps the pixel count (what decode speed depends on) exact.
     """
     dst.mkdir(parents=True, exist_ok=True)
-    sources = sorted((p for p in photos if p.role == "original"), key=lambda p: p.file)
+    sources = sorted((p for p in photos if p.role == "original" and p.kind == "photo"), key=lambda p: p.file)
     if not sources:
         raise SystemExit("no originals in the corpus")
     made = []

@@ -32,7 +32,7 @@ from PIL import Image, ImageEnhance
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hooks"))
 
 from corpus import DEFAULT_ROOT, Photo, load_photos  # noqa: E402
-from imagelint.facts.image_facts import hash_to_int, read_image_facts, reduced_gray  # noqa: E402
+from imagelint.facts.image_facts import DRAFT_SIZE, hash_to_int, read_image_facts, reduced_decode  # noqa: E402
 
 THRESHOLDS = (4, 6, 8, 10, 12, 14)
 #: Long side the distinct photos are brought down to before editing: a typical dataset size,
@@ -114,7 +114,10 @@ def hash_bytes(data: bytes) -> Hashes:
     facts = read_image_facts(data, max_pixels=1 << 40)
     if facts.phash is None or facts.phash_mirror is None:
         raise ValueError(f"imagelint could not hash an image: {facts.error}")
-    gray = reduced_gray(Image.open(io.BytesIO(data)), data)
+    image = Image.open(io.BytesIO(data))
+    if image.format == "JPEG":
+        image.draft("YCbCr" if image.mode in ("RGB", "YCbCr") else image.mode, (DRAFT_SIZE, DRAFT_SIZE))
+    gray = reduced_decode(image, data)[0]
     naive = imagehash.phash(Image.open(io.BytesIO(data)))
     return Hashes(
         phash=facts.phash,

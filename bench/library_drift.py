@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence
 
 SUFFIXES = (".jpg", ".jpeg", ".png")
-FLOATS = ("dark_score", "light_score", "entropy", "edge_strength")
+FLOATS = ("dark_score", "light_score", "edge_strength")
 
 
 def compute(photos: Path, out: Path) -> None:

@@ -2,7 +2,7 @@
 
 A quality check is only useful if it stays quiet on ordinary photos: night shots, snow, fog and
 macro shots with shallow focus are all legitimate. This script shows how the signals of
-``read_image_facts`` (dark_score, light_score, entropy, edge_strength) are distributed over real
+``read_image_facts`` (dark_score, light_score, tonal_range, edge_strength) are distributed over real
 photos and over broken variants of the same photos, and what each candidate threshold flags.
 Thresholds follow cleanvision's definitions; the statistics are taken on a small thumbnail.
 """
@@ -29,7 +29,7 @@ from hash_quality import QUALITY_MD, machine_facts, write_section  # noqa: E402
 from imagelint.facts.image_facts import FACTS_VERSION, STATS_SIDE, read_image_facts  # noqa: E402
 
 SECTION = "## Quality signals on real photos"
-SIGNALS = ("dark_score", "light_score", "entropy", "edge_strength")
+SIGNALS = ("dark_score", "light_score", "tonal_range", "edge_strength")
 PERCENTILES = (0.1, 1, 5, 50, 95, 99.9)
 FILES = "real photos: corpus files"
 CROPS = "real photos: random crops"
@@ -78,7 +78,7 @@ class Check:
 CHECKS = (
     *(Check("dark", "dark_score", d, ("nearly black (x0.1)",)) for d in (0.32, 0.25, 0.2, 0.15)),
     Check("light", "light_score", 0.05, ("nearly white (95% to white)", "overexposed (x2.5, clipped)")),
-    *(Check("low information", "entropy", t, ("flat single colour",)) for t in (2, 3, 4)),
+    *(Check("low information", "tonal_range", t, ("flat single colour",)) for t in (4, 10, 16)),
     *(Check("blurry", "edge_strength", b, ("gaussian blur r=4", "gaussian blur r=8", "blur r=4 at 640 px"))
       for b in (5, 10, 15, 20, 25, 30, 35)),
 )
@@ -137,7 +137,7 @@ def render(values: dict[str, list[tuple[float, ...]]], n_files: int, n_originals
         "measurement).",
         f"- Signals exactly as `read_image_facts` computes them (facts version {FACTS_VERSION}), on a grayscale "
         f"thumbnail of at most {STATS_SIDE} px of the reduced decode: dark_score = 99th-percentile luminance / 255, "
-        "light_score = 1 - 5th-percentile luminance / 255, entropy in bits, edge_strength = the spread of an edge "
+        "light_score = 1 - 5th-percentile luminance / 255, tonal_range = grey levels spanned by the middle 98% of pixels, edge_strength = the spread of an edge "
         "filter over the thumbnail (see `pixel_signals`). The wallpaper packages hold smooth gradient art as well as "
         "photos, which is the hard case for a blur check.",
         "",

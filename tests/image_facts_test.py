@@ -46,7 +46,9 @@ def test_good_images_are_decoded_with_hashes_and_signals() -> None:
         assert facts.decoded and facts.format == image_format
         assert facts.phash is not None and 0 <= facts.phash < 2**64
         assert facts.phash_mirror is not None and facts.phash_mirror != facts.phash
-        assert facts.entropy is not None and facts.entropy > 3
+        assert facts.tonal_range is not None and facts.tonal_range > 100
+        assert facts.signature and facts.phash_inner is not None and facts.phash_probe is not None
+        assert facts.pixel_digest is not None
 
 
 def test_the_same_bytes_give_the_same_facts() -> None:

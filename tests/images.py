@@ -31,6 +31,16 @@ def photo(seed: int, size: tuple[int, int] = (320, 320)) -> Image.Image:
     return image.filter(ImageFilter.GaussianBlur(0.6))
 
 
+def gradient(degrees: float, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A smooth two-colour gradient along ``degrees``: the image kind whose pHash bits are noise."""
+    width, height = size
+    yy, xx = np.mgrid[0:height, 0:width] / width
+    t = xx * np.cos(np.radians(degrees)) + yy * np.sin(np.radians(degrees))
+    t = (t - t.min()) / (t.max() - t.min())
+    pixels = np.array([230, 80, 40]) + (np.array([40, 90, 220]) - np.array([230, 80, 40])) * t[..., None]
+    return Image.fromarray(pixels.astype(np.uint8), "RGB")
+
+
 def encode(image: Image.Image, image_format: str = "JPEG", **options: object) -> bytes:
     buffer = io.BytesIO()
     if image_format == "JPEG" and image.mode not in ("RGB", "L"):

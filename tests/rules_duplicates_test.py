@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageEnhance
 
-from images import encode, photo
+from images import encode, gradient, photo
 from imagelint.config import build_config
 from imagelint.sources.dataset import ImageRef
 from imagelint.facts.image_facts import read_image_facts
@@ -23,6 +23,8 @@ VARIANTS = {
     "recompressed": encode(ORIGINAL, quality=40),
     "brighter": encode(ImageEnhance.Brightness(ORIGINAL).enhance(1.2)),
     "mirrored": encode(ORIGINAL.transpose(Image.Transpose.FLIP_LEFT_RIGHT)),
+    "cropped": encode(ORIGINAL.crop((32, 24, 608, 456))),
+    "turned": encode(ORIGINAL.rotate(5, resample=Image.Resampling.BICUBIC)),
 }
 
 
@@ -95,11 +97,24 @@ def test_nearly_blank_images_do_not_match_each_other() -> None:
     assert _check(blank, []) == []
 
 
+def test_a_blank_frame_matches_only_its_exact_copies() -> None:
+    """No layout, so no near match; equal coded pixels are still an exact duplicate."""
+    frame = Image.new("RGB", (320, 320), (90, 90, 90))
+    items = [_item("data/train/cat/a.jpg", encode(frame)), _item("data/train/cat/b.png", encode(frame, "PNG")),
+             _item("data/train/cat/c.jpg", encode(frame, comment=b"re-saved"))]
+    assert _check(items, []) == [("data/train/cat/c.jpg", "IMG301", ("data/train/cat/a.jpg",))]
+
+
 def test_a_whole_dataset_check_finds_the_same_pairs_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     from imagelint.rules import duplicates
 
-    items = [*EXISTING] + [_item(f"data/test/cat/{name}.jpg", data) for name, data in sorted(VARIANTS.items())]
+    ramp = gradient(30, (320, 240))
+    smooth = [_item("data/train/sky/ramp.png", encode(ramp, "PNG")), _item("data/test/sky/ramp.jpg", encode(ramp, quality=40)),
+              _item("data/test/sky/mirrored.jpg", encode(ramp.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))]
+    items = [*EXISTING, *smooth] + [_item(f"data/test/cat/{name}.jpg", data) for name, data in sorted(VARIANTS.items())]
     one_by_one = _check(items, [], changed=set())
     monkeypatch.setattr(duplicates, "ALL_PAIRS_FROM", 1)
     assert _check(items, [], changed=set()) == one_by_one
     assert ("data/train/cat/original.jpg", "IMG303", ("data/test/cat/mirrored.jpg",)) in one_by_one
+    assert {("data/train/sky/ramp.png", "IMG303", ("data/test/sky/ramp.jpg",)),
+            ("data/train/sky/ramp.png", "IMG303", ("data/test/sky/mirrored.jpg",))} <= set(one_by_one)

@@ -133,7 +133,7 @@ LIMIT_KEYS: dict[str, Callable[[Any], Any]] = {
     "max-pixels": _number(int, 0, above_low=True),
     "dark-threshold": _number(float, 0, 1),
     "light-threshold": _number(float, 0, 1),
-    "low-information-threshold": _number(float, 0, 8),  # bits of entropy of an 8-bit histogram
+    "low-information-threshold": _number(float, 0, 255),  # grey levels spanned by the middle 98% of pixels
     "blur-threshold": _number(float),
     "select": _string_list,
     "ignore": _string_list,

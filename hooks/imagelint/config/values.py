@@ -38,7 +38,7 @@ class Limits:
     max_pixels: int = 100 * 10**6
     dark_threshold: float = 0.25
     light_threshold: float = 0.05
-    low_information_threshold: float = 3.0
+    low_information_threshold: float = 16
     blur_threshold: float = 3.0
     select: tuple[str, ...] = ("IMG",)
     ignore: tuple[str, ...] = ()

@@ -22,6 +22,8 @@ from imagelint.facts.colour import colour_signals
 from imagelint.facts.decode_budget import declared_size, reduction_factor, within_budget
 from imagelint.facts.encoding import read_encoding
 from imagelint.facts.exif import read_exif, upright
+from imagelint.facts.fingerprint import fingerprint
+from imagelint.facts.pixel_digest import pixel_digest
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
@@ -36,7 +38,7 @@ MAX_FRAMES = 8
 #: Bumped whenever a change here, or a library upgrade measured to matter (bench/LIBRARIES.md),
 #: changes stored values, so cached and shared facts are recomputed. Facts are valid for
 #: (content md5, FACTS_VERSION): nothing else, so they can travel between machines.
-FACTS_VERSION = 3
+FACTS_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,13 @@ class ImageFacts:
     error: str | None = None
     phash: int | None = None
     phash_mirror: int | None = None
+    phash_inner: int | None = None
+    phash_probe: int | None = None
+    signature: int | None = None
+    pixel_digest: int | None = None
+    tonal_range: int | None = None
     dark_score: float | None = None
     light_score: float | None = None
-    entropy: float | None = None
     edge_strength: float | None = None
     mode: str | None = None
     bit_depth: int | None = None
@@ -137,7 +143,8 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
         _check_other_frames(image, data)
     except Exception as exc:  # noqa: BLE001 - truncated, garbled, bad CRC ...
         return _replace(header, decoded=True, error=_describe(exc))
-    return _replace(header, decoded=True, **pixel_signals(upright(gray, header.orientation), colour))
+    signals = pixel_signals(upright(gray, header.orientation), colour)
+    return _replace(header, decoded=True, pixel_digest=pixel_digest(data, image.format, header.orientation), **signals)
 
 
 def reduced_decode(image: Image.Image, data: bytes) -> tuple[Image.Image, Image.Image | None]:
@@ -232,8 +239,9 @@ def _check_other_frames(image: Image.Image, data: bytes) -> None:
 
 
 def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[str, object]:
-    """Perceptual hashes and quality statistics of a reduced grayscale image, colour properties
-    of the small colour image (of ``gray`` itself when there is none)."""
+    """Perceptual hashes, the duplicate-search fingerprint and quality statistics of a reduced
+    grayscale image, colour properties of the small colour image (of ``gray`` itself when there
+    is none). ``tonal_range`` is the grey levels spanned by the middle 98% of pixels."""
     import imagehash  # numpy and scipy load only when an image is actually decoded
     import numpy as np
 
@@ -245,10 +253,11 @@ def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[
     laplacian = 4 * pixels[1:-1, 1:-1] - pixels[:-2, 1:-1] - pixels[2:, 1:-1] - pixels[1:-1, :-2] - pixels[1:-1, 2:]
     return {
         "phash": hash_to_int(imagehash.phash(gray)),
+        **vars(fingerprint(gray, colour, lambda image: hash_to_int(imagehash.phash(image)))),
         "phash_mirror": hash_to_int(imagehash.phash(gray.transpose(Image.Transpose.FLIP_LEFT_RIGHT))),
         "dark_score": round(_percentile(histogram, total, 0.99) / 255, 3),
         "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
-        "entropy": round(thumb.entropy(), 3),
+        "tonal_range": _percentile(histogram, total, 0.99) - _percentile(histogram, total, 0.01),
         "edge_strength": round(float(laplacian.std()) if laplacian.size else 0.0, 3),
         **vars(colour_signals(colour if colour is not None else thumb)),
     }

@@ -24,15 +24,15 @@ SCHEMA_VERSION = 1
 _SIGNED = 1 << 63
 _COLUMNS = [f.name for f in fields(ImageFacts)]
 #: Stored as integers: thousandths, tenths for colourfulness (0 to about 200).
-_SCALED = {name: 1000 for name in ("dark_score", "light_score", "entropy", "edge_strength", "brightness",
+_SCALED = {name: 1000 for name in ("dark_score", "light_score", "edge_strength", "brightness",
                                     "contrast", "saturation")} | {"colourfulness": 10}
 _BOOLEAN = {"decoded", "alpha"}
 
-#: What duplicate search needs of an image: signed pHash and mirror pHash (0 when missing),
-#: entropy in thousandths (NO_ENTROPY when unmeasured), whether the file is an intact image and
-#: whether it has hashes (1 or 0).
-HashRow = Tuple[int, int, int, int, int]
-NO_ENTROPY = 10**9
+#: Unsigned 64-bit values, stored as SQLite's signed integers with the same bits.
+HASHES = ("phash", "phash_mirror", "phash_inner", "phash_probe", "signature", "pixel_digest")
+#: What duplicate search needs of an image: the ``HASHES`` (signed, 0 when missing), whether the
+#: file is an intact image and whether it has hashes (1 or 0).
+HashRow = Tuple[int, int, int, int, int, int, int, int]
 
 
 def fingerprint() -> str:
@@ -98,8 +98,8 @@ class FactsIndex:
     def hash_rows(self, md5s: Collection[str]) -> dict[str, HashRow]:
         """Bare rows for duplicate search; a whole-table scan when the request covers most of it."""
         wanted = set(md5s)
-        columns = ("lower(hex(md5)), ifnull(phash, 0), ifnull(phash_mirror, 0), "
-                   f"ifnull(entropy, {NO_ENTROPY}), format IS NOT NULL AND error IS NULL, phash IS NOT NULL")
+        columns = ", ".join(["lower(hex(md5))", *(f"ifnull({name}, 0)" for name in HASHES),
+                             "format IS NOT NULL AND error IS NULL", "phash IS NOT NULL"])
         found: dict[str, HashRow] = {}
         try:
             total = self._db.execute("SELECT count(*) FROM facts").fetchone()[0] if len(wanted) > 900 else 0
@@ -170,7 +170,7 @@ def _to_row(facts: ImageFacts) -> tuple:
         value = getattr(facts, name)
         if name == "md5":
             value = bytes.fromhex(value)
-        elif name in ("phash", "phash_mirror") and value is not None:
+        elif name in HASHES and value is not None:
             value = signed_hash(value)
         elif name in _SCALED and value is not None:
             value = round(value * _SCALED[name])
@@ -188,7 +188,7 @@ def _value(name: str, value: object) -> object:
         return None
     if name == "md5":
         return value.hex()  # type: ignore[attr-defined]
-    if name in ("phash", "phash_mirror"):
+    if name in HASHES:
         return value + (1 << 64) if value < 0 else value  # type: ignore[operator]
     if name in _SCALED:
         return value / _SCALED[name]  # type: ignore[operator]

@@ -26,14 +26,14 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from imagelint.facts.image_facts import ImageFacts
+from imagelint.facts.index import HASHES
 from imagelint.facts.snapshot import Snapshot, snapshot_columns, version_tag
 from imagelint.sources.dataset import is_image_path
 from imagelint.sources.manifest_delta import Delta, canonical_manifest
 from imagelint.sources.pointer_checks import stays_inside
 
 #: The snapshot columns a commit reads (duplicate search, placement); a new one is one more name.
-HOOK_COLUMNS = ("md5", "relpath.len", "relpath.utf8", "has_facts", "phash", "phash.null", "phash_mirror",
-                "phash_mirror.null", "entropy", "format.len", "error.len")
+HOOK_COLUMNS = ("md5", "relpath.len", "relpath.utf8", "has_facts", *HASHES, "phash.null", "format.len", "error.len")
 #: Listings kept per cache folder; the oldest go first (a missing one only means a slower commit).
 LISTINGS_KEPT = 4
 _TEXT, _STARTS, _FOLDERS = "manifest.json", "starts.npy", "folders.json"

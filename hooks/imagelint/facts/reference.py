@@ -16,7 +16,7 @@ import numpy as np
 from imagelint.config import Config
 from imagelint.sources.dataset import ImageRef, ListingPart
 from imagelint.facts.image_facts import ImageFacts
-from imagelint.facts.index import NO_ENTROPY, FactsIndex, HashRow, signed_hash
+from imagelint.facts.index import HASHES, FactsIndex, HashRow, signed_hash
 from imagelint.facts.inspect import Inspection, inspect_images
 
 
@@ -62,15 +62,19 @@ class Reference:
     """Every image a new image is compared with, one row each; the targets are the last rows.
 
     ``md5`` holds 16 bytes per row. ``intact`` rows take part in exact matching (broken files
-    are IMG001's business); ``hashed`` rows, intact and not nearly uniform, in near matching.
-    ``missing`` are the dataset images left out because neither their facts nor their bytes are
-    on this machine.
+    are IMG001's business); ``hashed`` rows, intact and hashed, in near matching. The hash
+    columns are those of ``index.HASHES`` (0 where an image has none). ``missing`` are the
+    dataset images left out because neither their facts nor their bytes are on this machine.
     """
 
     paths: RowPaths
     md5: np.ndarray
     phash: np.ndarray
     phash_mirror: np.ndarray
+    phash_inner: np.ndarray
+    phash_probe: np.ndarray
+    signature: np.ndarray
+    pixel_digest: np.ndarray
     intact: np.ndarray
     hashed: np.ndarray
     targets: np.ndarray
@@ -125,19 +129,13 @@ def build_reference(
             segments.append((len(kept), lambda i, kept=kept, part=part: part.path_of(int(kept[i])), True))
     columns.append(_row_columns(mine, rows, folders))
     segments.append((len(mine), lambda i: mine[i][0], False))
-    md5, phash, mirror, entropy, intact, has_hash, folder = (np.concatenate(column) for column in zip(*columns))
-    paths = RowPaths(segments)
-    if config.overrides:
-        floor = np.array([config.limits_for(paths[i]).low_information_threshold * 1000 for i in range(len(paths))])
-    else:
-        floor = config.limits.low_information_threshold * 1000
+    md5, *hashes, intact, has_hash, folder = (np.concatenate(column) for column in zip(*columns))
     return Reference(
-        paths=paths,
+        paths=RowPaths(segments),
         md5=md5,
-        phash=phash.view(np.uint64),
-        phash_mirror=mirror.view(np.uint64),
+        **{name: column.view(np.uint64) for name, column in zip(HASHES, hashes)},
         intact=intact.astype(bool),
-        hashed=intact.astype(bool) & has_hash.astype(bool) & (entropy >= floor),
+        hashed=intact.astype(bool) & has_hash.astype(bool),
         targets=np.arange(len(md5) - len(mine), len(md5)),
         folder=folder,
         folders=tuple(folders),
@@ -148,7 +146,7 @@ def build_reference(
 def _row_columns(found: Sequence[tuple[str, str]], rows: dict[str, HashRow],
                  folders: dict[str, int]) -> tuple[np.ndarray, ...]:
     """The reference columns of (path, md5) pairs the index answered, folder last."""
-    table = np.array([rows[md5] for _, md5 in found], dtype=np.int64).reshape(-1, 5)
+    table = np.array([rows[md5] for _, md5 in found], dtype=np.int64).reshape(-1, len(HASHES) + 2)
     # a file that could not be read has facts with no md5: zeros, never intact, so never matched
     md5 = np.frombuffer(b"".join(bytes.fromhex(md5) if len(md5) == 32 else bytes(16) for _, md5 in found),
                         np.uint8).reshape(-1, 16)
@@ -157,15 +155,11 @@ def _row_columns(found: Sequence[tuple[str, str]], rows: dict[str, HashRow],
 
 
 def _listing_columns(part: ListingPart, rows: np.ndarray | slice) -> tuple[np.ndarray, ...]:
-    """(md5, pHash, mirror, entropy in thousandths, intact, has hash) of a listing's rows, as the
-    index gives them (a missing hash is stored as 0 there too)."""
+    """(md5, the ``HASHES``, intact, has hash) of a listing's rows, as the index gives them (a
+    missing hash is stored as 0 there too)."""
     columns = part.listing.columns
-    entropy = columns["entropy"][rows]
-    scaled = np.where(np.isnan(entropy), NO_ENTROPY, np.round(np.nan_to_num(entropy) * 1000)).astype(np.int64)
     return (columns["md5"][rows],
-            columns["phash"][rows].view(np.int64),
-            columns["phash_mirror"][rows].view(np.int64),
-            scaled,
+            *(columns[name][rows].view(np.int64) for name in HASHES),
             (columns["format.len"][rows] >= 0) & (columns["error.len"][rows] < 0),
             ~columns["phash.null"][rows])
 
@@ -173,9 +167,7 @@ def _listing_columns(part: ListingPart, rows: np.ndarray | slice) -> tuple[np.nd
 def _row(facts: ImageFacts) -> HashRow:
     """The index's row shape for freshly computed facts."""
     return (
-        signed_hash(facts.phash or 0),
-        signed_hash(facts.phash_mirror or 0),
-        NO_ENTROPY if facts.entropy is None else round(facts.entropy * 1000),
+        *(signed_hash(getattr(facts, name) or 0) for name in HASHES),
         int(facts.format is not None and facts.error is None),
         int(facts.phash is not None),
-    )
+    )  # type: ignore[return-value]

@@ -26,18 +26,26 @@ E, W = Severity.ERROR, Severity.WARNING
 #: An exact all-pairs search: (hashes, threshold) -> sorted (i, j, distance) with i < j.
 AllPairs = Callable[["np.ndarray", int], List[Tuple[int, int, int]]]
 
-EXACT = Rule("IMG301", "exact-duplicate", E, "The same content as another image of the dataset.", """
+EXACT = Rule("IMG301", "exact-duplicate", E, "The same content or the same pixels as another image of the dataset.", """
 What: compares content md5s of the new image with every image of the dataset at the state
-being committed (including DVC-tracked images, from their manifests).
+being committed (including DVC-tracked images, from their manifests), and for JPEG and PNG
+a digest of the coded picture without its metadata (EXIF, XMP, comments, text chunks), so a
+copy that only lost or changed its metadata is an exact duplicate too. A lossless
+re-compression has the same pixels but other coded data: it is a near duplicate at distance 0.
 Why: a second copy adds nothing but weight to one example and wastes labelling effort.
 Options: none.
 Fix: remove one of the copies (the message names the other).
 """)
 NEAR = Rule("IMG302", "near-duplicate", W, "A perceptually near-identical image in the same split and class.", """
-What: compares 64-bit perceptual hashes (pHash from a reduced decode, and the hash of the
-mirrored image) of the new image with every image of the dataset; a Hamming distance within
-'near-duplicate-threshold' is a near duplicate: resized, re-compressed, slightly edited copies.
-Nearly uniform images (see IMG204) are left out: they all look alike to a hash.
+What: compares 64-bit perceptual hashes (pHash from a reduced decode) of the new image with
+every image of the dataset; a Hamming distance within 'near-duplicate-threshold' makes a
+candidate: resized, re-compressed, slightly edited copies, and with the hashes of the central
+90% (plain and turned by 5 degrees) cropped and slightly rotated copies; with the mirror
+image's hash, mirrored copies; two smooth images (gradients, nearly uniform frames), whose
+pHash bits are mostly noise, also when their layouts are close. A candidate is a near
+duplicate only when a second signature agrees too (the layout of a 4x4 luminance grid, tone
+and tint), which keeps gradients and low-contrast images from matching each other. A blank
+frame has no layout: it matches only its exact copies.
 Why: near copies inflate a class and teach the model one example many times.
 Options: near-duplicate-threshold (default 10 bits of 64), match-mirrored (default true).
 Fix: keep the best copy; if the images are genuinely different, ignore the rule for those paths.
@@ -63,12 +71,22 @@ RULES = [EXACT, NEAR, SPLIT_LEAK, CLASS_CONFLICT]
 ALL_PAIRS_FROM = 2000
 
 
+#: How a pair matched, best first at equal distance: the same bytes, the same coded pixels,
+#: then the near kinds of ``near_matches.MATCHES``.
+_KINDS = ("content", "pixels", "near-duplicate", "mirrored near-duplicate", "cropped near-duplicate",
+          "turned near-duplicate", "smooth near-duplicate", "mirrored smooth near-duplicate")
+
+
 @dataclass(frozen=True)
 class _Match:
     target: str
     other: str
-    distance: int  # -1 for identical content
-    mirrored: bool = False
+    distance: int  # -1 for an exact duplicate
+    kind: str  # one of _KINDS
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return self.distance, _KINDS.index(self.kind)
 
 
 def duplicate_findings(
@@ -87,7 +105,7 @@ def duplicate_findings(
     best: dict[frozenset[str], _Match] = {}
     for match in [*_exact_matches(reference), *_near_matches(reference, config, all_pairs)]:
         key = frozenset((match.target, match.other))
-        if key not in best or (match.distance, match.mirrored) < (best[key].distance, best[key].mirrored):
+        if key not in best or match.rank < best[key].rank:
             best[key] = match
     findings = []
     for match in best.values():
@@ -100,16 +118,32 @@ def duplicate_findings(
 
 
 def _exact_matches(reference: Reference) -> list[_Match]:
-    """Same content md5 among intact images; broken files are left to IMG001 (all empty files are alike)."""
+    """Same content md5, or same coded pixels (``pixel_digest``), among intact images; broken
+    files are left to IMG001 (all empty files are alike)."""
     targets = set(reference.targets.tolist())
+    groups = [("content", rows) for rows in _same_content(reference)]
+    groups += [("pixels", rows) for rows in _same_pixels(reference)]
     return [
-        _Match(reference.paths[target], reference.paths[other], -1)
-        for rows in _same_content(reference)
+        _Match(reference.paths[target], reference.paths[other], -1, kind)
+        for kind, rows in groups
         for target in rows
         if target in targets
         for other in rows
         if other != target
     ]
+
+
+def _same_pixels(reference: Reference) -> list[list[int]]:
+    """Rows of intact images sharing a pixel digest with an intact target, grouped by digest."""
+    import numpy as np
+
+    digests = reference.pixel_digest
+    targets = reference.targets[reference.intact[reference.targets] & (digests[reference.targets] != 0)]
+    rows = np.flatnonzero(reference.intact & (digests != 0) & np.isin(digests, digests[targets]))
+    groups: dict[int, list[int]] = {}
+    for row, digest in zip(rows.tolist(), digests[rows].tolist()):
+        groups.setdefault(digest, []).append(row)
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def _same_content(reference: Reference) -> list[list[int]]:
@@ -136,7 +170,7 @@ def _same_content(reference: Reference) -> list[list[int]]:
 
 
 def _near_matches(reference: Reference, config: Config, all_pairs: AllPairs | None) -> list[_Match]:
-    """Pairs within the pHash threshold: each target (and its mirror image) against everything.
+    """Confirmed near pairs of each target against every hashed image (``near_matches``).
 
     A commit's few targets are queried one by one; a whole-dataset check (--all) instead runs
     one exact all-pairs search, where querying every image against every other would be
@@ -144,35 +178,17 @@ def _near_matches(reference: Reference, config: Config, all_pairs: AllPairs | No
     """
     import numpy as np
 
-    from imagelint.rules.near_search import all_pairs_within, pairs_within
+    from imagelint.rules.near_matches import near_candidates
 
     rows = np.flatnonzero(reference.hashed)
-    hashes = reference.phash[rows]
     queries = np.searchsorted(rows, reference.targets[reference.hashed[reference.targets]]).tolist()
     if not queries:
         return []
-    mirrors = reference.phash_mirror[rows][queries] if config.match_mirrored else hashes[:0]
-    threshold = config.near_duplicate_threshold
-    candidates: list[tuple[int, int, int, bool]] = []  # (target row, other row, distance, mirrored)
-    if len(queries) < ALL_PAIRS_FROM:
-        plain = hashes[queries]
-        for qi, ri, distance in pairs_within(np.concatenate([plain, mirrors]), hashes, threshold):
-            mirrored = qi >= len(queries)
-            candidates.append((queries[qi - len(queries) if mirrored else qi], ri, distance, mirrored))
-    else:
-        wanted = set(queries)
-        for i, j, distance in (all_pairs or all_pairs_within)(np.concatenate([hashes, mirrors]), threshold):
-            if j < len(rows):  # two plain hashes: the pair counts when one of them is a target
-                if i in wanted or j in wanted:
-                    candidates.append((i, j, distance, False) if i in wanted else (j, i, distance, False))
-            elif i < len(rows):  # a plain hash against a target's mirror image
-                candidates.append((queries[j - len(rows)], i, distance, True))
+    candidates = near_candidates(reference, rows, queries, config.near_duplicate_threshold,
+                                 config.match_mirrored, all_pairs, ALL_PAIRS_FROM)
     keys = reference.md5.view("V16").ravel()
-    return [
-        _Match(reference.paths[int(rows[target])], reference.paths[int(rows[other])], int(distance), mirrored)
-        for target, other, distance, mirrored in candidates
-        if target != other and keys[rows[target]] != keys[rows[other]]
-    ]
+    return [_Match(reference.paths[int(rows[c.target])], reference.paths[int(rows[c.other])], c.distance, c.kind)
+            for c in candidates if keys[rows[c.target]] != keys[rows[c.other]]]
 
 
 def _reporter(a: str, b: str, target_paths: set[str], changed: frozenset[str], under_pre_commit: bool) -> str:
@@ -187,11 +203,14 @@ def _reporter(a: str, b: str, target_paths: set[str], changed: frozenset[str], u
 def _finding(path: str, other: str, match: _Match, config: Config) -> Finding:
     here, there = _placement(path, config), _placement(other, config)
     exact = match.distance < 0
-    if exact:
+    if match.kind == "content":
         what = f"same content as {other}"
+    elif match.kind == "pixels":
+        what = f"same pixels as {other} (only the metadata differs)"
+    elif "smooth" in match.kind:
+        what = f"{match.kind} of {other} (same layout, tone and tint; pHash is unreliable on smooth images)"
     else:
-        kind = "mirrored near-duplicate" if match.mirrored else "near-duplicate"
-        what = f"{kind} of {other} (pHash distance {match.distance} <= {config.near_duplicate_threshold})"
+        what = f"{match.kind} of {other} (pHash distance {match.distance} <= {config.near_duplicate_threshold})"
     if here.root == there.root and here.split and there.split and here.split != there.split:
         rule, advice = SPLIT_LEAK, f"copies in {here.split} and {there.split} leak evaluation data into training; remove one"
     elif here.root == there.root and here.label and there.label and here.label != there.label:

@@ -98,11 +98,13 @@ Why: over-exposed images carry little signal and can become a brightness shortcu
 Options: light-threshold (default 0.05, cleanvision's).
 Fix: replace with a well-exposed image.
 """)
-LOW_INFORMATION = Rule("IMG204", "low-information", W, "The image is nearly uniform (very low entropy).", """
-What: the entropy of a grayscale thumbnail (at most 128 pixels), in bits, below 'low-information-threshold'.
-Such images are also left out of near-duplicate matching, where they would all match.
+LOW_INFORMATION = Rule("IMG204", "low-information", W, "The image is a blank or nearly uniform frame.", """
+What: the grey levels (of 255) spanned by the middle 98% of the pixels of a grayscale
+thumbnail (at most 128 pixels), below 'low-information-threshold': black, white, blank and
+nearly uniform frames. A page of text, a logo on white or a dark photo with a few lights spans
+far more, since 1% of the pixels is enough to widen the range.
 Why: blank frames, placeholder images and solid fills are not training data.
-Options: low-information-threshold (default 3.0 bits).
+Options: low-information-threshold (default 16 grey levels; measured in bench/QUALITY.md).
 Fix: remove the image or replace it with a real one.
 """)
 NOT_IN_CACHE = Rule("IMG901", "not-in-cache", E, "The image's bytes are neither in the DVC cache nor in the workspace.", """
@@ -218,10 +220,11 @@ def _format_findings(ref: ImageRef, facts: ImageFacts, limits: Limits) -> list[F
 
 def _quality_findings(ref: ImageRef, facts: ImageFacts, limits: Limits) -> list[Finding]:
     found = []
-    low_information = facts.entropy is not None and facts.entropy < limits.low_information_threshold
+    low_information = facts.tonal_range is not None and facts.tonal_range < limits.low_information_threshold
     if low_information:
-        found.append(finding(ref, LOW_INFORMATION, f"entropy {facts.entropy:.2f} bits is below "
-                             f"{limits.low_information_threshold:g}: a nearly uniform image; remove or replace it"))
+        found.append(finding(ref, LOW_INFORMATION, f"98% of the pixels span only {facts.tonal_range} grey levels "
+                             f"(below {limits.low_information_threshold:g}): a blank or nearly uniform frame; "
+                             "remove or replace it"))
     if facts.dark_score is not None and facts.dark_score < limits.dark_threshold:
         found.append(finding(ref, DARK, f"brightest pixels reach only {facts.dark_score:.2f} of full scale "
                              f"(limit {limits.dark_threshold:g}): replace it with a well-exposed image"))

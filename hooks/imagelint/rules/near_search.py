@@ -48,6 +48,8 @@ def _popcount_table(x: np.ndarray) -> np.ndarray:
 
 
 _popcount = getattr(np, "bitwise_count", _popcount_table)
+#: Bit counts of a uint64 array, for the modules that measure candidates' distances.
+popcount = _popcount
 
 
 def pairs_within(
