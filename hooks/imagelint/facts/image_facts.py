@@ -234,8 +234,9 @@ def _check_other_frames(image: Image.Image, data: bytes) -> None:
 def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[str, object]:
     """Perceptual hashes and quality statistics of a reduced grayscale image, colour properties
     of the small colour image (of ``gray`` itself when there is none)."""
-    import imagehash  # numpy and scipy load only when an image is actually decoded
-    import numpy as np
+    import numpy as np  # numpy loads only when an image is actually decoded
+
+    from imagelint.facts.phash import phash_pair
 
     thumb = gray.copy()
     thumb.thumbnail((STATS_SIDE, STATS_SIDE))
@@ -243,9 +244,10 @@ def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[
     total = sum(histogram)
     pixels = np.asarray(thumb, dtype=np.float64)
     laplacian = 4 * pixels[1:-1, 1:-1] - pixels[:-2, 1:-1] - pixels[2:, 1:-1] - pixels[1:-1, :-2] - pixels[1:-1, 2:]
+    phash, phash_mirror = phash_pair(gray)
     return {
-        "phash": hash_to_int(imagehash.phash(gray)),
-        "phash_mirror": hash_to_int(imagehash.phash(gray.transpose(Image.Transpose.FLIP_LEFT_RIGHT))),
+        "phash": phash,
+        "phash_mirror": phash_mirror,
         "dark_score": round(_percentile(histogram, total, 0.99) / 255, 3),
         "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
         "entropy": round(thumb.entropy(), 3),
