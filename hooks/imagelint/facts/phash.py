@@ -43,11 +43,13 @@ def phash_pair(gray: Image.Image) -> tuple[int, int]:
 
 
 def _bits(low: np.ndarray) -> int | None:
-    """The 64 bits, or None when a coefficient is too close to the median to tell."""
-    median = np.median(low)
-    if np.abs(low - median).min() <= TIE_MARGIN:
+    """The 64 bits, or None when a coefficient is too close to the median to tell (the two middle
+    values are the closest; their mean is the median, as ``np.median`` computes it)."""
+    ordered = np.sort(low, axis=None)
+    middle = low.size // 2
+    if ordered[middle] - ordered[middle - 1] <= 2 * TIE_MARGIN:
         return None
-    return int.from_bytes(np.packbits(low > median).tobytes(), "big")
+    return int.from_bytes(np.packbits(low > (ordered[middle - 1] + ordered[middle]) / 2).tobytes(), "big")
 
 
 def _imagehash(gray: Image.Image) -> int:
