@@ -96,7 +96,7 @@ def measure(data: bytes) -> tuple[int, float, str]:
 
 
 def main() -> int:
-    import imagehash  # noqa: F401 - loaded before forking, as decode workers have it
+    import imagelint.facts.phash  # noqa: F401 - loaded before forking, as decode workers have it
 
     print(f"decode budget: {DECODE_BUDGET >> 20} MiB above the interpreter\n")
     print("| input | file size | peak above interpreter | CPU s | result |")

@@ -177,7 +177,8 @@ def floor_one(path: str) -> int:
 
 
 def floor_main(folder: Path, jobs: int) -> int:
-    import imagehash  # noqa: F401 - imported here so that the timed child pays for it once
+    import imagehash  # noqa: F401 - imported here so that the timed loop pays for no import
+    import scipy.fftpack  # noqa: F401 - which imagehash.phash would load on its first call
     from PIL import Image  # noqa: F401
 
     paths = sorted(str(p) for p in folder.rglob("*.jpg"))
@@ -495,7 +496,7 @@ def report(rows: Sequence[Row], commits: Sequence[CommitResult], args: argparse.
     lines += [] if not rows else [
         "", "Ratios of images/s (wall; CPU time per image in brackets):", "",
         "| jobs | imagelint / imagededup (target >= 5) | imagelint / cleanvision (target >= 30) "
-        "| floor / imagelint (target <= 1.3) |", "|---:|---:|---:|---:|"]
+        "| floor / imagelint (target <= 1.2) |", "|---:|---:|---:|---:|"]
     for jobs in args.jobs if rows else ():
         mine = {row.what.split(" ")[0]: row for row in rows if row.what.endswith(f"={jobs}")}
         ours = mine["imagelint"]

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from imagelint.atomic import write_text_atomic
 
 if sys.version_info >= (3, 11):
@@ -197,6 +195,8 @@ def _only_appended(old: str, new: str, key: str) -> bool:
 
 
 def _yaml(text: str) -> Any:
+    import yaml  # only `imagelint init` needs it here: a check of plain folders starts without it
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError:

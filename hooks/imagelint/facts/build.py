@@ -128,7 +128,7 @@ def _run_locally(parts: Sequence[Partition], jobs: int, store: Callable[[FactsBu
         for part in parts:
             store(inspect_partition(part))
         return
-    import imagehash  # noqa: F401 - loaded once here, inherited by forked workers (it pulls in scipy)
+    import imagelint.facts.phash  # noqa: F401 - loaded once here (with numpy), inherited by forked workers
 
     with ProcessPoolExecutor(max_workers=min(jobs, len(parts))) as pool:
         for future in as_completed([pool.submit(inspect_partition, part) for part in parts]):

@@ -9,6 +9,7 @@ about 100 for a very colourful photo), hue as one of ``HUE_BINS`` bins of the co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image
 
@@ -40,12 +41,11 @@ def colour_signals(thumb: Image.Image) -> Colour:
     red, green, blue = pixels[:, 0], pixels[:, 1], pixels[:, 2]
     rg, yb = red - green, 0.5 * (red + green) - blue
     colourfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
-    hsv = np.asarray(rgb.convert("HSV"), dtype=np.int64).reshape(-1, 3)
+    hsv = np.asarray(rgb.convert("HSV")).reshape(-1, 3)
     vivid = hsv[(hsv[:, 1] >= HUE_MIN_SATURATION) & (hsv[:, 2] >= HUE_MIN_VALUE), 0]
     dominant = None
     if len(hsv) and vivid.size >= HUE_MIN_SHARE * len(hsv):
-        bins = ((vivid * HUE_BINS + 128) // 256) % HUE_BINS  # 256 hue steps, bin 0 centred on 0
-        dominant = int(np.bincount(bins, minlength=HUE_BINS).argmax())
+        dominant = int(np.bincount(_hue_bins()[vivid], minlength=HUE_BINS).argmax())
     return Colour(
         brightness=round(float(gray.mean()) / 255, 3),
         contrast=round(float(gray.std()) / 255, 3),
@@ -53,3 +53,11 @@ def colour_signals(thumb: Image.Image) -> Colour:
         colourfulness=round(colourfulness, 1),
         dominant_hue=dominant,
     )
+
+
+@lru_cache(maxsize=1)
+def _hue_bins() -> "np.ndarray":  # noqa: F821 - numpy loads lazily
+    """Bin of each of Pillow's 256 hue steps, bin 0 centred on 0."""
+    import numpy as np
+
+    return ((np.arange(256) * HUE_BINS + 128) // 256) % HUE_BINS

@@ -62,9 +62,15 @@ def _jpeg_quality(image: Image.Image) -> int | None:
     table = tables.get(0) if isinstance(tables, dict) else None
     if not table or len(table) != 64:
         return None
+    return _closest_quality(tuple(table))
+
+
+@lru_cache(maxsize=256)
+def _closest_quality(table: tuple[int, ...]) -> int:
+    """Cached: a dataset's images share a few tables (one per camera and quality setting)."""
     import numpy as np
 
-    observed = np.sort(np.asarray(list(table), dtype=np.int64))
+    observed = np.sort(np.asarray(table, dtype=np.int64))
     errors = np.abs(_scaled_tables() - observed).sum(axis=1)
     return int(errors.argmin()) + 1
 

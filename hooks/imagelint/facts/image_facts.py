@@ -136,6 +136,8 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
     if image.format in ("JPEG", "MPO"):
         # YCbCr skips libjpeg's colour conversion; its Y channel is what a grey draft gives
         image.draft("YCbCr" if image.mode in ("RGB", "YCbCr") else image.mode, (DRAFT_SIZE, DRAFT_SIZE))
+        # the bytes are in memory: one decoder call, not one per 64 KB block (each a libjpeg suspension)
+        image.decodermaxblock = max(image.decodermaxblock, len(data))
     if not within_budget(image, DRAFT_SIZE):
         return header  # not decoded: the rules report it beside the pixel limit
     try:
@@ -242,19 +244,21 @@ def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[
     """Perceptual hashes, the duplicate-search fingerprint and quality statistics of a reduced
     grayscale image, colour properties of the small colour image (of ``gray`` itself when there
     is none). ``tonal_range`` is the grey levels spanned by the middle 98% of pixels."""
-    import imagehash  # numpy and scipy load only when an image is actually decoded
-    import numpy as np
+    import numpy as np  # numpy loads only when an image is actually decoded
+
+    from imagelint.facts.phash import phash_of, phash_pair
 
     thumb = gray.copy()
     thumb.thumbnail((STATS_SIDE, STATS_SIDE))
     histogram = thumb.histogram()
     total = sum(histogram)
-    pixels = np.asarray(thumb, dtype=np.float64)
+    pixels = np.asarray(thumb, dtype=np.int16)  # numpy sums whole numbers exactly: the float64 std, sooner
     laplacian = 4 * pixels[1:-1, 1:-1] - pixels[:-2, 1:-1] - pixels[2:, 1:-1] - pixels[1:-1, :-2] - pixels[1:-1, 2:]
+    phash, phash_mirror = phash_pair(gray)
     return {
-        "phash": hash_to_int(imagehash.phash(gray)),
-        **vars(fingerprint(gray, colour, lambda image: hash_to_int(imagehash.phash(image)))),
-        "phash_mirror": hash_to_int(imagehash.phash(gray.transpose(Image.Transpose.FLIP_LEFT_RIGHT))),
+        "phash": phash,
+        **vars(fingerprint(gray, colour, phash_of)),
+        "phash_mirror": phash_mirror,
         "dark_score": round(_percentile(histogram, total, 0.99) / 255, 3),
         "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
         "tonal_range": _percentile(histogram, total, 0.99) - _percentile(histogram, total, 0.01),

@@ -135,7 +135,7 @@ def _run(work: list[DecodeJob], jobs: int, quiet: bool) -> Iterator[tuple[ImageF
     if len(work) < PARALLEL_THRESHOLD or jobs <= 1:
         yield from _progress((_inspect_quietly(job, quiet) for job in work), len(work))
         return
-    import imagehash  # noqa: F401 - loaded once here, inherited by forked workers (it pulls in scipy)
+    import imagelint.facts.phash  # noqa: F401 - loaded once here (with numpy), inherited by forked workers
 
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker,
                                initargs=(os.getpid(), quiet))
