@@ -110,3 +110,12 @@ def test_the_stats_hook_after_a_commit_takes_the_listing_route(varied: tuple[Pat
     monkeypatch.setenv("IMAGELINT_CACHE_DIR", str(cache))
     monkeypatch.setattr(source, "compute_stats", lambda *_: pytest.fail("a record per image"))
     assert cli.main(["stats", "--check"]) == 0
+
+
+def test_a_listing_of_images_only_gives_the_stats_from_records(dataset: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"  # every row an image with facts: the listing's columns are read whole
+    assert imagelint(dataset, "facts", "push", "--to", str(tmp_path / "facts"), cache=cache).returncode == 0
+    plain = tmp_path / "plain-cache"
+    shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
+    assert stats(dataset, cache, monkeypatch, listed=True) == stats(dataset, plain, monkeypatch, listed=False)
