@@ -15,7 +15,7 @@ from facts_sharing_test import imagelint
 from images import encode, gradient, photo, write, write_photo
 from imagelint import cli
 from imagelint.config import load_config
-from imagelint.facts.listing import load_listing
+from imagelint.facts.listing import listing_folder, load_listing
 from imagelint.sources import dvcfiles
 from imagelint.stats import source
 from imagelint.stats.document import stats_text
@@ -119,3 +119,11 @@ def test_a_listing_of_images_only_gives_the_stats_from_records(dataset: Path, tm
     plain = tmp_path / "plain-cache"
     shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
     assert stats(dataset, cache, monkeypatch, listed=True) == stats(dataset, plain, monkeypatch, listed=False)
+
+
+def test_a_listing_without_the_stats_columns_falls_back_to_records(varied: tuple[Path, Path, Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, cache, plain = varied
+    (listing_folder(cache, manifest_of(repo)) / "brightness.npy").unlink()  # as an older version kept it
+    assert load_listing(cache, manifest_of(repo)) is not None
+    assert stats(repo, cache, monkeypatch, listed=False) == stats(repo, plain, monkeypatch, listed=False)
