@@ -13,8 +13,8 @@ Timed, as pre-commit runs it (``PRE_COMMIT=1 imagelint check data/train.dvc`` fr
 root): the hook with the base listing (the flat route) and, as the same-run baseline, the hook
 with no listing (the route with a ref per image). Before every run the 10 new images' facts and
 the listing the previous run kept are removed, so each run decodes exactly 10. Runs of all
-sizes are interleaved, so that the machine's load falls on all of them alike. Also timed:
-``imagelint stats --stdout`` from the listing, against ``imagelint stats --stdout`` without it.
+sizes are interleaved, so that the machine's load falls on all of them alike.
+``bench/flat_stats.py`` times ``imagelint stats`` on the same kind of dataset.
 
     .venv/bin/python bench/flat_commit.py [--sizes 1000 100000 1000000] [--repeats 5]
 """

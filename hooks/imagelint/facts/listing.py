@@ -34,6 +34,10 @@ from imagelint.sources.pointer_checks import stays_inside
 
 #: The snapshot columns a commit reads (duplicate search, placement); a new one is one more name.
 HOOK_COLUMNS = ("md5", "relpath.len", "relpath.utf8", "has_facts", *HASHES, "phash.null", "format.len", "error.len")
+#: The facts ``imagelint stats`` reads besides those (``stats.columns``), so that it needs no
+#: ``ImageFacts`` per image either: every snapshot column of these fields.
+STATS_FIELDS = ("size", "width", "height", "orientation", "jpeg_quality", "format", "camera_make", "camera_model",
+                "brightness", "contrast", "saturation", "colourfulness")
 #: Listings kept per cache folder; the oldest go first (a missing one only means a slower commit).
 LISTINGS_KEPT = 4
 _TEXT, _STARTS, _FOLDERS = "manifest.json", "starts.npy", "folders.json"
@@ -102,9 +106,10 @@ def listing_from_snapshot(snapshot: Snapshot) -> Listing | None:
     relpaths = sorted(snapshot.entries)
     if not all(stays_inside(relpath) for relpath in relpaths):
         return None
-    fields = {name.split(".")[0] for name in HOOK_COLUMNS}
+    fields = {name.split(".")[0] for name in HOOK_COLUMNS} | set(STATS_FIELDS)
     everything = snapshot_columns(snapshot.manifest, snapshot.entries, snapshot.facts, fields)
-    columns = {name: everything[name] for name in HOOK_COLUMNS}
+    columns = {name: column for name, column in everything.items()
+               if name in HOOK_COLUMNS or name.split(".")[0] in STATS_FIELDS}
     text, starts = canonical_manifest([(relpath, snapshot.entries[relpath]) for relpath in relpaths])
     folders: dict[str, int] = {}
     columns["folder"] = np.array([folders.setdefault(r.rpartition("/")[0], len(folders)) for r in relpaths],

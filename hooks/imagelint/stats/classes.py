@@ -9,7 +9,7 @@ the same content and its cost is bounded on large classes.
 from __future__ import annotations
 
 from collections import Counter
-from statistics import median, quantiles
+from statistics import median
 from typing import Any, Sequence
 
 import numpy as np
@@ -22,10 +22,16 @@ _POPCOUNT = getattr(np, "bitwise_count", None)
 
 def spread(values: Sequence[float]) -> dict[str, float]:
     """Lower quartile, median and upper quartile (inclusive method, so one value is its own)."""
-    ordered = sorted(values)
+    return sorted_spread(sorted(values))
+
+
+def sorted_spread(ordered: Sequence[float]) -> dict[str, float]:
+    """``spread`` of values already in order: ``statistics.quantiles(method="inclusive")``'s
+    arithmetic on the few elements it reads, so a sorted numpy column gives the same floats."""
     if len(ordered) == 1:
-        return {"median": ordered[0], "q1": ordered[0], "q3": ordered[0]}
-    q1, mid, q3 = quantiles(ordered, n=4, method="inclusive")
+        return {"median": float(ordered[0]), "q1": float(ordered[0]), "q3": float(ordered[0])}
+    q1, mid, q3 = ((float(ordered[j]) * (4 - delta) + float(ordered[j + 1]) * delta) / 4
+                   for j, delta in (divmod(i * (len(ordered) - 1), 4) for i in (1, 2, 3)))
     return {"median": mid, "q1": q1, "q3": q3}
 
 
@@ -48,18 +54,28 @@ def class_summary(profiles: Sequence[tuple[str, Profile]], object_sizes: Sequenc
     if object_sizes:
         summary["object_size"] = spread(object_sizes)
     distances = nearest_distances(sorted((md5, p.phash) for md5, p in profiles if p.phash is not None))
-    if len(distances):
-        summary["redundancy"] = {
-            "images": len(distances),
-            "median_nearest_distance": float(median(distances.tolist())),
-            "near_share": float((distances <= near_threshold).mean()),
-        }
+    summary.update(redundancy(distances, near_threshold))
     return summary
+
+
+def redundancy(distances: np.ndarray, near_threshold: int) -> dict[str, Any]:
+    """The redundancy entry of a class from ``nearest_distances`` (none for fewer than two hashes)."""
+    if not len(distances):
+        return {}
+    return {"redundancy": {
+        "images": len(distances),
+        "median_nearest_distance": float(median(distances.tolist())),
+        "near_share": float((distances <= near_threshold).mean()),
+    }}
 
 
 def nearest_distances(hashed: Sequence[tuple[str, int]]) -> np.ndarray:
     """Hamming distance from each of the first ``REDUNDANCY_SAMPLE`` hashes to its nearest other."""
-    hashes = np.array([h for _, h in hashed[:REDUNDANCY_SAMPLE]], dtype=np.uint64)
+    return hash_distances(np.array([h for _, h in hashed[:REDUNDANCY_SAMPLE]], dtype=np.uint64))
+
+
+def hash_distances(hashes: np.ndarray) -> np.ndarray:
+    """Hamming distance from each of ``hashes`` to its nearest other."""
     if len(hashes) < 2:
         return np.array([], dtype=np.int64)
     nearest = np.empty(len(hashes), dtype=np.int64)

@@ -103,21 +103,28 @@ def compute_stats(records: Sequence[ImageRecord], config: Config) -> dict[str, A
     for record in records:
         split = record.split or NO_SPLIT
         roots.setdefault(record.root or ROOT_KEY, {}).setdefault(split, []).append(record)
+    split_stats = {root: {split: _split_stats(items, copies, with_objects, config) for split, items in splits.items()}
+                   for root, splits in roots.items()}
+    totals = {**_totals(records), "classes": len({label for r in records for label in r.classes})}
+    if copies:
+        totals["duplicates"] = {"exact": sum(n - 1 for n in copies.values())}
+    return assemble(split_stats, {root: _totals(sum(splits.values(), [])) for root, splits in roots.items()}, totals)
+
+
+def assemble(split_stats: Mapping[str, Mapping[str, dict[str, Any]]], root_totals: Mapping[str, dict[str, Any]],
+             totals: dict[str, Any]) -> dict[str, Any]:
+    """The document from each split's stats and the totals: the part both routes share
+    (records here, columns in ``stats.columns``)."""
     document: dict[str, Any] = {"per_class": [], "roots": {}}
-    for root, splits in sorted(roots.items()):
-        split_stats = {split: _split_stats(items, copies, with_objects, config) for split, items in sorted(splits.items())}
-        document["roots"][root] = {**_totals(sum(splits.values(), [])), "splits": split_stats}
-        for split, values in split_stats.items():
+    for root, splits in sorted(split_stats.items()):
+        ordered = dict(sorted(splits.items()))
+        document["roots"][root] = {**root_totals[root], "splits": ordered}
+        for split, values in ordered.items():
             for label, entry in values["classes"].items():
                 name = "/".join(part for part in (root, split, label) if part not in (ROOT_KEY, NO_SPLIT))
                 scalars = {key: value for key, value in entry.items() if not isinstance(value, dict)}
                 document["per_class"].append({"class": label, "name": name, "root": root, "split": split, **scalars})
-    document["totals"] = {
-        **_totals(records),
-        "classes": len({label for r in records for label in r.classes}),
-    }
-    if copies:
-        document["totals"]["duplicates"] = {"exact": sum(n - 1 for n in copies.values())}
+    document["totals"] = totals
     return _canonical(document)
 
 

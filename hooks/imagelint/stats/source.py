@@ -2,7 +2,8 @@
 
 Computing reads no pixels that the index already knows: the resolver lists the dataset (git
 and DVC manifests), ``inspect_images`` returns indexed facts and decodes only new content,
-and label files are read from the workspace.
+and label files are read from the workspace. Folders a kept listing describes (folder labels
+only, as for ``check``) are read as columns (``stats.columns``), not a record per image.
 """
 from __future__ import annotations
 
@@ -37,12 +38,18 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
                   jobs: int | None = None) -> ComputedStats:
     """Stats of the dataset in the index (or at ``rev``); with ``exact``, refuse partial data."""
     from imagelint.facts.inspect import inspect_images
+    from imagelint.facts.listed import listable, listed_folders
+    from imagelint.stats.columns import STATS_COLUMNS, columns_stats, inspected_rows, listing_rows
     from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
     try:
         root, resolution = resolve_images(cwd, [], rev_range=(rev, rev) if rev else None,
-                                          pulled=pulled_manifests(config.resolved_cache_dir()))
+                                          pulled=pulled_manifests(config.resolved_cache_dir()),
+                                          listings=config.resolved_cache_dir() if listable(config) else None)
+        if not all(STATS_COLUMNS <= set(part.listing.columns) for part in resolution.listings):  # an older listing
+            root, resolution = resolve_images(cwd, [], rev_range=(rev, rev) if rev else None,
+                                              pulled=pulled_manifests(config.resolved_cache_dir()))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     notes = tuple(resolution.notes)
@@ -51,13 +58,18 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
     if not resolution.complete:
         return ComputedStats(root, None, notes, "the dataset could not be listed in full")
     refs = [ref for ref in resolution.dataset if not config.excludes(ref.path)]
-    paths = [ref.path for ref in refs]
+    refs += [ref for part in resolution.listings for ref in part.refs_without_facts()]
+    paths = [ref.path for ref in refs] + listed_folders(resolution)
     verify_layout(paths, paths, config)
     inspections = inspect_images(refs, config, jobs=jobs)
     missing = sorted(path for path, item in inspections.items() if item.facts is None and not item.ref.is_symlink)
     if missing and exact:
         return ComputedStats(root, None, notes, f"the bytes of {len(missing)} image(s) are not available "
                              f"(first: {missing[0]}); run 'dvc pull' or 'dvc fetch' first")
+    if resolution.listings:  # the listed images as columns; only the others are records
+        rows = [listing_rows(part) for part in resolution.listings]
+        rows.append(inspected_rows((ref.path, ref.md5, inspections[ref.path].facts) for ref in refs))
+        return ComputedStats(root, columns_stats(rows, config), notes)
     labels = read_labels(root, [ref.path for ref in refs], config.labels, config.splits)
     records = []
     for ref in refs:

@@ -1,0 +1,120 @@
+"""``imagelint stats`` from a kept listing against the route with a record per image, up to 1,000,000 images.
+
+Per size, a git repository with ``data/train`` tracked by DVC (10 class folders, committed;
+built as ``bench/flat_commit.py`` builds its base, facts synthesised from a few hundred real
+small JPEGs) whose facts snapshot ``imagelint facts pull --from`` brings into the cache: index
+rows and the listing. Timed: ``imagelint stats --stdout`` with that cache (the listing route)
+and with a copy of it without listings (every image a record, its facts from the index; no
+decode on either). Both must print the same bytes. Runs of all sizes are interleaved.
+
+    .venv/bin/python bench/flat_stats.py [--sizes 1000 100000 1000000] [--repeats 5] [--baseline-repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import corpus  # noqa: E402
+import flat_commit  # noqa: E402
+import speed  # noqa: E402
+
+from imagelint.facts.image_facts import ImageFacts, read_image_facts  # noqa: E402
+from imagelint.facts.listing import listing_folder  # noqa: E402
+from imagelint.facts.sharing import snapshot_key  # noqa: E402
+from imagelint.facts.snapshot import snapshot_bytes  # noqa: E402
+
+
+def build(top: Path, count: int, templates: Sequence[ImageFacts]) -> tuple[Path, Path, str]:
+    """The committed repository and a facts folder holding its snapshot; returns them and the manifest."""
+    repo = top / f"repo-{count}"
+    cache = repo / ".dvc" / "cache"
+    (repo / "data").mkdir(parents=True)
+    (repo / ".dvc").mkdir()
+    (repo / ".dvc" / "config").write_text("[core]\n    autostage = false\n")
+    (repo / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
+    (repo / "data" / ".gitignore").write_text("/train\n")
+    facts = flat_commit.base_facts(templates, count)
+    entries = dict(zip((flat_commit.relpath(i) for i in range(count)), facts))
+    name, _ = flat_commit.write_manifest(cache, entries)
+    (repo / "data" / "train.dvc").write_text(flat_commit.pointer(name, count))
+    speed._git(repo, "init", "-q")
+    speed._git(repo, "add", "-A")
+    speed._git(repo, "commit", "-q", "-m", "base")
+    folder = top / f"facts-{count}"
+    key = folder / snapshot_key(name)
+    key.parent.mkdir(parents=True)
+    key.write_bytes(snapshot_bytes(name, entries, facts))
+    return repo, folder, name
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--baseline-repeats", type=int, default=3, help="runs of the route with a record per image")
+    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_ROOT)
+    parser.add_argument("--imagelint", type=Path, default=Path(sys.executable).parent / "imagelint")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="imagelint-stats-"))
+    try:
+        print(speed.machine(), file=sys.stderr)
+        small = speed.small_images(args.corpus, flat_commit.TEMPLATES, work / "small")
+        templates = [read_image_facts((small.folder / f"{i:06d}.jpg").read_bytes(), 10**9)
+                     for i in range(flat_commit.TEMPLATES)]
+        setups = {}
+        for size in args.sizes:
+            print(f"building {size}", file=sys.stderr)
+            repo, folder, manifest = build(work, size, templates)
+            cache = work / f"cache-{size}"
+            env = {**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}
+            speed.measure([str(args.imagelint), "facts", "pull", "--from", str(folder)], env=env, cwd=repo)
+            assert listing_folder(cache, manifest).is_dir()
+            plain = work / f"plain-{size}"
+            shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
+            setups[size] = (repo, cache, plain)
+        runs: dict[str, dict[int, list[speed.Run]]] = {"listing": {s: [] for s in args.sizes},
+                                                       "records": {s: [] for s in args.sizes}}
+        for repeat in range(args.repeats):
+            for size, (repo, cache, plain) in setups.items():
+                for route, folder, limit in (("listing", cache, args.repeats),
+                                             ("records", plain, args.baseline_repeats)):
+                    if repeat >= limit:
+                        continue
+                    env = {**os.environ, "IMAGELINT_CACHE_DIR": str(folder)}
+                    found = runs[route][size]
+                    found.append(speed.measure([str(args.imagelint), "stats", "--stdout"], env=env, cwd=repo))
+                    print(f"  {size} {route}: {found[-1].seconds:.3f} s", file=sys.stderr)
+                texts = {run.stdout for route in runs.values() for run in route[size]}
+                assert texts == {runs["listing"][size][0].stdout}, f"the routes disagree at {size}"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(report(runs, args))
+    return 0
+
+
+def report(runs: dict[str, dict[int, list[speed.Run]]], args: argparse.Namespace) -> str:
+    def figure(found: Sequence[speed.Run]) -> str:
+        times = [run.seconds for run in found]
+        return (f"{statistics.median(times):.3f} ({min(times):.3f}-{max(times):.3f}) "
+                f"| {statistics.median(run.cpu_seconds for run in found):.2f} "
+                f"| {max(run.max_rss_mb for run in found):.0f}")
+
+    lines = [f"Machine: {speed.machine()}", "", f"Command: {' '.join(sys.argv)}", "",
+             f"| dataset images | from the listing: median s (min-max of {args.repeats}) | CPU s | peak RSS MB "
+             f"| a record per image (same run): median s (min-max of {args.baseline_repeats}) | CPU s | peak RSS MB |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for size in sorted(runs["listing"]):
+        lines.append(f"| {size:,} | {figure(runs['listing'][size])} | {figure(runs['records'][size])} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
