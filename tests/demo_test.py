@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from imagelint.cli import main
-from imagelint.demo.session import Demo, Step, StepFailed, Tools, failed_hooks, run_steps, trimmed
+from imagelint.demo.runner import Demo, Step, StepFailed, Tools, failed_hooks, run_steps, trimmed
 from imagelint.demo.story import EXPECTED_FINDINGS, GROWN_CLASS, GROWN_COUNT, GROWN_SPLIT, STATS_FILE, STEPS, run_demo
 
 
@@ -92,7 +92,7 @@ def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path, capsys: pytest.
 def test_demo_without_dvc_or_pre_commit_says_what_to_install(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("imagelint.demo.session.shutil.which", lambda name, path=None: None)
+    monkeypatch.setattr("imagelint.demo.runner.shutil.which", lambda name, path=None: None)
     assert main(["demo", str(tmp_path / "repo")]) == 2
     assert "pip install dvc pre-commit" in capsys.readouterr().err
 

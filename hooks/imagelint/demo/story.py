@@ -21,7 +21,7 @@ from typing import Any, Sequence, TextIO
 import yaml
 
 import imagelint.sample
-from imagelint.demo.session import (
+from imagelint.demo.runner import (
     LOCAL, MAX_LINES, Demo, Step, StepFailed, Tools, demo_root, failed_hooks, find_tools, run_steps, why_failed,
 )
 from imagelint.errors import UsageError
