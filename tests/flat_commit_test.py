@@ -31,6 +31,18 @@ def entries_of(repo: Path, manifest: str) -> dict[str, str]:
     return dvcfiles.read_cached_manifest(repo / ".dvc" / "cache", manifest) or {}
 
 
+def pushed_caches(repo: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """``facts push`` to a folder, which keeps the listing of ``repo``'s manifest in a cache;
+    returns that cache and a copy of it without listings (the route with an entry per image)."""
+    cache = tmp_path / "cache"
+    pushed = imagelint(repo, "facts", "push", "--to", str(tmp_path / "facts"), cache=cache)
+    assert pushed.returncode == 0, pushed.stderr
+    assert load_listing(cache, manifest_of(repo)) is not None
+    plain = tmp_path / "plain-cache"
+    shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
+    return cache, plain
+
+
 def check(repo: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple[str, str, str]], int]:
     """The hook's findings (path, code, message) and how many images it decoded."""
     monkeypatch.chdir(repo)
@@ -47,12 +59,7 @@ def staged(dataset: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     a staged change: a resized copy of a train image in test/, three more train cats (cats now
     2.5x the dogs), a train dog removed. Returns the repo, the cache with the listing and a copy
     of that cache without listings."""
-    cache = tmp_path / "cache"
-    pushed = imagelint(dataset, "facts", "push", "--to", str(tmp_path / "facts"), cache=cache)
-    assert pushed.returncode == 0, pushed.stderr
-    assert load_listing(cache, manifest_of(dataset)) is not None
-    plain = tmp_path / "plain-cache"
-    shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
+    cache, plain = pushed_caches(dataset, tmp_path)
     data = dataset / "data"
     write(data / "test" / "cat" / "copy.jpg", encode(photo(0).resize((288, 288)), quality=80))
     for seed in (30, 31, 32):

@@ -12,18 +12,14 @@ from PIL import Image
 
 from dvc_hook_test import dataset  # noqa: F401 - the fixture
 from facts_sharing_test import imagelint
+from flat_commit_test import manifest_of, pushed_caches
 from images import encode, gradient, photo, write, write_photo
 from imagelint import cli
 from imagelint.config import load_config
 from imagelint.facts.listing import listing_folder, load_listing
-from imagelint.sources import dvcfiles
 from imagelint.stats import source
 from imagelint.stats.document import stats_text
 from repo_helpers import dvc, git
-
-
-def manifest_of(repo: Path) -> str:
-    return dvcfiles.dvc_file_outs("data.dvc", (repo / "data.dvc").read_bytes())[0].md5
 
 
 def camera_jpeg(seed: int, make: str, model: str, orientation: int) -> bytes:
@@ -67,12 +63,7 @@ def varied(dataset: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     dvc(dataset, "add", "-q", "data")
     git(dataset, "add", "-A")
     git(dataset, "commit", "-qm", "more kinds of image", "--no-verify")
-    cache = tmp_path / "cache"
-    pushed = imagelint(dataset, "facts", "push", "--to", str(tmp_path / "facts"), cache=cache)
-    assert pushed.returncode == 0, pushed.stderr
-    assert load_listing(cache, manifest_of(dataset)) is not None
-    plain = tmp_path / "plain-cache"
-    shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
+    cache, plain = pushed_caches(dataset, tmp_path)
     return dataset, cache, plain
 
 
