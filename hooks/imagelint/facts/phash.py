@@ -30,9 +30,7 @@ TIE_MARGIN = 1e-6
 def phash_pair(gray: Image.Image) -> tuple[int, int]:
     """pHash of ``gray`` and of its left-right mirror, as ``imagehash.phash`` gives them, as
     unsigned 64-bit integers (row-major bits, first bit most significant)."""
-    pixels = np.asarray(gray.resize((RESIZED, RESIZED), Image.Resampling.LANCZOS), dtype=np.float64)
-    cosines = _cosines()
-    low = cosines @ pixels @ cosines.T
+    low = _low_frequencies(gray)
     plain = _bits(low)
     mirror = _bits(low * _mirror_signs())
     if plain is None:
@@ -44,10 +42,15 @@ def phash_pair(gray: Image.Image) -> tuple[int, int]:
 
 def phash_of(gray: Image.Image) -> int:
     """pHash of ``gray`` alone, as ``imagehash.phash`` gives it (for the extra keys of the fingerprint)."""
-    low = _cosines() @ np.asarray(gray.resize((RESIZED, RESIZED), Image.Resampling.LANCZOS), dtype=np.float64) \
-        @ _cosines().T
-    plain = _bits(low)
+    plain = _bits(_low_frequencies(gray))
     return _imagehash(gray) if plain is None else plain
+
+
+def _low_frequencies(gray: Image.Image) -> np.ndarray:
+    """The 8 x 8 lowest DCT-II coefficients of ``gray`` resized to 32 x 32 as imagehash resizes it."""
+    pixels = np.asarray(gray.resize((RESIZED, RESIZED), Image.Resampling.LANCZOS), dtype=np.float64)
+    cosines = _cosines()
+    return cosines @ pixels @ cosines.T
 
 
 def _bits(low: np.ndarray) -> int | None:
