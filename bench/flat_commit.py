@@ -78,9 +78,9 @@ def pointer(name: str, count: int) -> str:
     return f"outs:\n- md5: {name}\n  size: {count * 40000}\n  nfiles: {count}\n  hash: md5\n  path: train\n"
 
 
-def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[Path]) -> tuple[Path, Path, list[str]]:
-    """The repo with the base committed and 10 new images staged, and a facts folder holding the
-    base snapshot. Returns (repo, facts folder, md5s of the new images)."""
+def build_base(top: Path, count: int, templates: Sequence[ImageFacts]) -> tuple[Path, Path, dict[str, str]]:
+    """The repo with the base dataset committed, and a facts folder holding its snapshot.
+    Returns (repo, facts folder, the manifest's entries)."""
     repo = top / f"repo-{count}"
     cache = repo / ".dvc" / "cache"
     (repo / "data").mkdir(parents=True)
@@ -100,6 +100,14 @@ def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[
     key = folder / snapshot_key(name)
     key.parent.mkdir(parents=True)
     key.write_bytes(snapshot_bytes(name, entries, facts))
+    return repo, folder, entries
+
+
+def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[Path]) -> tuple[Path, Path, list[str]]:
+    """The base (``build_base``) with 10 new images staged. Returns (repo, facts folder, md5s of
+    the new images)."""
+    repo, folder, entries = build_base(top, count, templates)
+    cache = repo / ".dvc" / "cache"
     added = []
     for number, image in enumerate(new):
         md5 = hashlib.md5(image.read_bytes()).hexdigest()

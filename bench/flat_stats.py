@@ -1,7 +1,7 @@
 """``imagelint stats`` from a kept listing against the route with a record per image, up to 1,000,000 images.
 
 Per size, a git repository with ``data/train`` tracked by DVC (10 class folders, committed;
-built as ``bench/flat_commit.py`` builds its base, facts synthesised from a few hundred real
+built by ``bench/flat_commit.py``'s ``build_base``, facts synthesised from a few hundred real
 small JPEGs) whose facts snapshot ``imagelint facts pull --from`` brings into the cache: index
 rows and the listing. Timed: ``imagelint stats --stdout`` with that cache (the listing route)
 and with a copy of it without listings (every image a record, its facts from the index; no
@@ -26,33 +26,8 @@ import corpus  # noqa: E402
 import flat_commit  # noqa: E402
 import speed  # noqa: E402
 
-from imagelint.facts.image_facts import ImageFacts, read_image_facts  # noqa: E402
+from imagelint.facts.image_facts import read_image_facts  # noqa: E402
 from imagelint.facts.listing import listing_folder  # noqa: E402
-from imagelint.facts.sharing import snapshot_key  # noqa: E402
-from imagelint.facts.snapshot import snapshot_bytes  # noqa: E402
-
-
-def build(top: Path, count: int, templates: Sequence[ImageFacts]) -> tuple[Path, Path, str]:
-    """The committed repository and a facts folder holding its snapshot; returns them and the manifest."""
-    repo = top / f"repo-{count}"
-    cache = repo / ".dvc" / "cache"
-    (repo / "data").mkdir(parents=True)
-    (repo / ".dvc").mkdir()
-    (repo / ".dvc" / "config").write_text("[core]\n    autostage = false\n")
-    (repo / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
-    (repo / "data" / ".gitignore").write_text("/train\n")
-    facts = flat_commit.base_facts(templates, count)
-    entries = dict(zip((flat_commit.relpath(i) for i in range(count)), facts))
-    name, _ = flat_commit.write_manifest(cache, entries)
-    (repo / "data" / "train.dvc").write_text(flat_commit.pointer(name, count))
-    speed._git(repo, "init", "-q")
-    speed._git(repo, "add", "-A")
-    speed._git(repo, "commit", "-q", "-m", "base")
-    folder = top / f"facts-{count}"
-    key = folder / snapshot_key(name)
-    key.parent.mkdir(parents=True)
-    key.write_bytes(snapshot_bytes(name, entries, facts))
-    return repo, folder, name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setups = {}
         for size in args.sizes:
             print(f"building {size}", file=sys.stderr)
-            repo, folder, manifest = build(work, size, templates)
+            repo, folder, _ = flat_commit.build_base(work, size, templates)
+            manifest = flat_commit.head_manifest(repo, "HEAD")
             cache = work / f"cache-{size}"
             env = {**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}
             speed.measure([str(args.imagelint), "facts", "pull", "--from", str(folder)], env=env, cwd=repo)
