@@ -121,8 +121,13 @@ def _exact_matches(reference: Reference) -> list[_Match]:
     """Same content md5, or same coded pixels (``pixel_digest``), among intact images; broken
     files are left to IMG001 (all empty files are alike)."""
     targets = set(reference.targets.tolist())
-    groups = [("content", rows) for rows in _same_content(reference)]
-    groups += [("pixels", rows) for rows in _same_pixels(reference)]
+    import numpy as np
+
+    digests = reference.pixel_digest
+    groups = [("content", rows) for rows in _sharing(reference.md5.view(np.uint64).reshape(-1, 2),
+                                                     reference.intact, reference.targets)]
+    groups += [("pixels", rows) for rows in _sharing(digests.reshape(-1, 1), reference.intact & (digests != 0),
+                                                     reference.targets)]
     return [
         _Match(reference.paths[target], reference.paths[other], -1, kind)
         for kind, rows in groups
@@ -133,35 +138,22 @@ def _exact_matches(reference: Reference) -> list[_Match]:
     ]
 
 
-def _same_pixels(reference: Reference) -> list[list[int]]:
-    """Rows of intact images sharing a pixel digest with an intact target, grouped by digest."""
+def _sharing(keys: "np.ndarray", eligible: "np.ndarray", targets: "np.ndarray") -> list[list[int]]:
+    """Rows of ``eligible`` images whose key row (an md5 as two uint64, a digest as one) an
+    eligible target has, grouped by key: a commit's few targets are compared with the key
+    column, a whole-dataset check sorts it."""
     import numpy as np
 
-    digests = reference.pixel_digest
-    targets = reference.targets[reference.intact[reference.targets] & (digests[reference.targets] != 0)]
-    rows = np.flatnonzero(reference.intact & (digests != 0) & np.isin(digests, digests[targets]))
-    groups: dict[int, list[int]] = {}
-    for row, digest in zip(rows.tolist(), digests[rows].tolist()):
-        groups.setdefault(digest, []).append(row)
-    return [group for group in groups.values() if len(group) > 1]
-
-
-def _same_content(reference: Reference) -> list[list[int]]:
-    """Rows of intact images sharing an md5 with an intact target, grouped by md5: a commit's
-    few targets are compared with the md5 column, a whole-dataset check sorts it."""
-    import numpy as np
-
-    halves = reference.md5.view(np.uint64).reshape(-1, 2)
-    targets = reference.targets[reference.intact[reference.targets]]
+    targets = targets[eligible[targets]]
     if len(targets) <= 64:
         groups = {}
         for target in targets.tolist():
-            same = (halves[:, 0] == halves[target, 0]) & (halves[:, 1] == halves[target, 1]) & reference.intact
-            groups[bytes(reference.md5[target])] = np.flatnonzero(same).tolist()
+            same = np.all(keys == keys[target], axis=1) & eligible
+            groups[keys[target].tobytes()] = np.flatnonzero(same).tolist()
         return [rows for rows in groups.values() if len(rows) > 1]
-    rows = np.flatnonzero(reference.intact)
-    rows = rows[np.lexsort((halves[rows, 1], halves[rows, 0]))]
-    ordered = halves[rows]
+    rows = np.flatnonzero(eligible)
+    rows = rows[np.lexsort(keys[rows].T[::-1])]
+    ordered = keys[rows]
     starts = np.flatnonzero(np.concatenate([[True], np.any(ordered[1:] != ordered[:-1], axis=1)]))
     ends = np.append(starts[1:], len(rows))
     wanted = set(targets.tolist())
