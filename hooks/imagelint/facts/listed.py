@@ -55,14 +55,19 @@ def listed_refs(paths: set[str], resolution: Resolution) -> dict[str, ImageRef]:
 
 
 def keep_listings(resolution: Resolution, checked: Sequence[Inspection], index: FactsIndex, config: Config) -> None:
-    """The listing of each changed folder's new manifest, from its base listing and the change,
-    so that the next commit starts from it."""
-    from imagelint.facts.listing import listing_folder, write_listing_after
+    """What the next commit starts from, for each changed folder's new manifest: a link to the
+    listing this one started from while the change since it is small, else the listing in full."""
+    from imagelint.facts.listing import keep_link, listing_folder, write_listing_after
+    from imagelint.facts.listing_link import since_of, worth_linking
 
+    cache = config.resolved_cache_dir()
     for part in resolution.listings:
-        if part.delta is None or part.delta.starts is None or listing_folder(config.resolved_cache_dir(),
-                                                                             part.manifest).is_dir():
+        if part.delta is None or part.delta.starts is None or listing_folder(cache, part.manifest).is_dir():
+            continue
+        since = since_of(part.listing.manifest, len(part.listing), part.listing.relpath, part.delta)
+        if worth_linking(since, len(part.listing)):
+            keep_link(cache, part.manifest, since)
             continue
         facts = {item.facts.md5: item.facts for item in checked if item.facts is not None}
         facts.update(index.lookup(md5 for group in part.delta.added for _, md5 in group if md5 not in facts))
-        write_listing_after(config.resolved_cache_dir(), part.listing, part.delta, part.manifest, part.text, facts)
+        write_listing_after(cache, part.listing, part.delta, part.manifest, part.text, facts)

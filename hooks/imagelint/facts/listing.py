@@ -27,6 +27,7 @@ import numpy as np
 
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import HASHES
+from imagelint.facts.listing_link import LINK, Since, read_link, write_link
 from imagelint.facts.snapshot import Snapshot, snapshot_columns, version_tag
 from imagelint.sources.dataset import is_image_path
 from imagelint.sources.manifest_delta import Delta, canonical_manifest
@@ -38,8 +39,10 @@ HOOK_COLUMNS = ("md5", "relpath.len", "relpath.utf8", "has_facts", *HASHES, "pha
 #: ``ImageFacts`` per image either: every snapshot column of these fields.
 STATS_FIELDS = ("size", "width", "height", "orientation", "jpeg_quality", "format", "camera_make", "camera_model",
                 "brightness", "contrast", "saturation", "colourfulness")
-#: Listings kept per cache folder; the oldest go first (a missing one only means a slower commit).
+#: Listings kept per cache folder, and links to them; the oldest go first (a missing one only
+#: means a slower commit).
 LISTINGS_KEPT = 4
+LINKS_KEPT = 16
 _TEXT, _STARTS, _FOLDERS = "manifest.json", "starts.npy", "folders.json"
 
 
@@ -81,8 +84,21 @@ def listing_folder(cache_dir: Path, manifest: str) -> Path:
     return cache_dir / "listings" / version_tag() / name[:2] / name[2:]
 
 
+def load_kept(cache_dir: Path, manifest: str) -> tuple[Listing, Since | None] | None:
+    """The listing kept here for ``manifest``: its own (and None), or the one its link starts
+    from (and the link); None when neither is here."""
+    since = read_link(listing_folder(cache_dir, manifest))
+    listing = load_listing(cache_dir, since.base if since else manifest)
+    return None if listing is None else (listing, since)
+
+
+def kept_in_full(cache_dir: Path, manifest: str) -> bool:
+    folder = listing_folder(cache_dir, manifest)
+    return folder.is_dir() and not (folder / LINK).exists()
+
+
 def load_listing(cache_dir: Path, manifest: str) -> Listing | None:
-    """The listing of ``manifest`` kept here, or None."""
+    """The listing of ``manifest`` kept here in full, or None."""
     folder = listing_folder(cache_dir, manifest)
     try:
         with open(folder / _TEXT, "rb") as handle:  # compared, not parsed: only what differs is read twice
@@ -142,6 +158,20 @@ def write_listing_after(cache_dir: Path, base: Listing, delta: Delta, manifest: 
     _write(cache_dir, manifest, text, delta.starts, folders, pieces)
 
 
+def keep_link(cache_dir: Path, manifest: str, since: Since) -> None:
+    """Keep ``manifest``'s listing as a link to the one of ``since.base``, which counts as used."""
+    base = listing_folder(cache_dir, since.base)
+    target = listing_folder(cache_dir, manifest)
+    if target.is_dir() or not kept_in_full(cache_dir, since.base):
+        return
+    if write_link(target, since):
+        try:
+            os.utime(base)
+        except OSError:
+            return
+        _prune(target.parent.parent)
+
+
 def _pieces_after(base: Listing, delta: Delta, manifest: str,
                   facts: Mapping[str, ImageFacts]) -> tuple[dict[str, list[np.ndarray]], tuple[str, ...]]:
     """Each column of ``base`` with ``delta`` applied, as the pieces that make it up in order."""
@@ -175,7 +205,7 @@ def _pieces_after(base: Listing, delta: Delta, manifest: str,
 def _write(cache_dir: Path, manifest: str, text: bytes | mmap.mmap, starts: np.ndarray, folders: Sequence[str],
            columns: Mapping[str, Sequence[np.ndarray]]) -> None:
     target = listing_folder(cache_dir, manifest)
-    if target.is_dir():
+    if kept_in_full(cache_dir, manifest):
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(prefix=".listing-", dir=target.parent))
@@ -191,15 +221,33 @@ def _write(cache_dir: Path, manifest: str, text: bytes | mmap.mmap, starts: np.n
                 for part in parts:
                     if part.size:
                         handle.write(memoryview(np.ascontiguousarray(part)).cast("B"))
+        if target.is_dir():  # a link the full listing replaces
+            os.replace(target, temp.with_name(temp.name + "-link"))
         os.replace(temp, target)
     except OSError:
         shutil.rmtree(temp, ignore_errors=True)
         return
+    finally:
+        shutil.rmtree(temp.with_name(temp.name + "-link"), ignore_errors=True)
     _prune(target.parent.parent)
 
 
 def _prune(tag_folder: Path) -> None:
-    kept: Sequence[Path] = sorted((p for p in tag_folder.glob("*/*") if not p.name.startswith(".")),
-                                  key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[LISTINGS_KEPT:]:
-        shutil.rmtree(old, ignore_errors=True)
+    """The newest ``LISTINGS_KEPT`` listings and ``LINKS_KEPT`` links to them stay."""
+    try:
+        kept = sorted(((p.stat().st_mtime, p) for p in tag_folder.glob("*/*") if not p.name.startswith(".")),
+                      reverse=True)
+    except OSError:
+        return
+    links = [p for _, p in kept if (p / LINK).exists()]
+    full = [p for _, p in kept if p not in links]
+    for folder in links[LINKS_KEPT:] + [p for p in links[:LINKS_KEPT] if _base_folder(tag_folder, p) not in full[:LISTINGS_KEPT]]:
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in full[LISTINGS_KEPT:]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _base_folder(tag_folder: Path, link: Path) -> Path | None:
+    since = read_link(link)
+    name = since.base.removesuffix(".dir") if since else ""
+    return tag_folder / name[:2] / name[2:] if since else None

@@ -114,9 +114,9 @@ def pull_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, so
 
 def keep_listing(config: Config, snapshot: Snapshot) -> None:
     """The commit hook's own copy of a snapshot's columns (``facts.listing``), unless it is here."""
-    from imagelint.facts.listing import listing_folder, listing_from_snapshot, write_listing
+    from imagelint.facts.listing import kept_in_full, listing_from_snapshot, write_listing
 
-    if not listing_folder(config.resolved_cache_dir(), snapshot.manifest).is_dir():
+    if not kept_in_full(config.resolved_cache_dir(), snapshot.manifest):
         listing = listing_from_snapshot(snapshot)
         if listing is not None:
             write_listing(config.resolved_cache_dir(), listing)

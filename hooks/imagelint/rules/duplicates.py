@@ -145,11 +145,12 @@ def _sharing(keys: "np.ndarray", eligible: "np.ndarray", targets: "np.ndarray") 
     import numpy as np
 
     targets = targets[eligible[targets]]
-    if len(targets) <= 64:
+    if len(targets) <= 64:  # one pass over the first key column finds every row worth comparing
+        near = np.flatnonzero(np.isin(keys[:, 0], keys[targets, 0]) & eligible)
         groups = {}
         for target in targets.tolist():
-            same = np.all(keys == keys[target], axis=1) & eligible
-            groups[keys[target].tobytes()] = np.flatnonzero(same).tolist()
+            same = near[np.all(keys[near] == keys[target], axis=1)]
+            groups[keys[target].tobytes()] = same.tolist()
         return [rows for rows in groups.values() if len(rows) > 1]
     rows = np.flatnonzero(eligible)
     rows = rows[np.lexsort(keys[rows].T[::-1])]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from imagelint.facts.listing import Listing
+    from imagelint.facts.listing_link import Since
     from imagelint.sources.manifest_delta import Delta
 
 #: File suffixes imagelint treats as images (matched case-insensitively).
@@ -50,9 +51,10 @@ class InvalidInput:
 @dataclass(frozen=True)
 class ListingPart:
     """A DVC-tracked folder listed by columns instead of an ``ImageRef`` per image: the listing
-    kept for its manifest, or for the base manifest with ``delta`` the change (whose added
-    images the resolution lists as refs, like any target). ``objects`` are the cache folders
-    its images' bytes may be read from."""
+    kept for its manifest, or for an older manifest with ``delta`` the change (whose added
+    images the resolution lists as refs, like any target). ``since``, when the listing is one a
+    link of the base manifest starts from, is how the base differs from it. ``objects`` are the
+    cache folders its images' bytes may be read from."""
 
     folder: str  # repo-relative, "" for the repository root
     manifest: str
@@ -61,6 +63,7 @@ class ListingPart:
     objects: tuple[str, ...]
     #: The state manifest's bytes, when ``delta`` was read from them.
     text: bytes = b""
+    since: Since | None = None
 
     def kept_ranges(self) -> tuple[tuple[int, int], ...]:
         """The listing rows still in the folder, as [start, stop) ranges."""
@@ -102,8 +105,21 @@ class ListingPart:
         return {self.folder + relpath: md5 for relpath, md5 in added if is_image_path(relpath)}
 
     def removed_images(self) -> dict[str, str]:
+        """The base manifest's images where the state differs from the listing: the listing's
+        own rows that are gone, or what a link says the base has in their place."""
         rows = self.delta.removed(len(self.listing)) if self.delta else ()
-        return {self.path_of(row): self.listing.md5(row) for row in rows if self.listing.columns["is_image"][row]}
+        touched = self.since.touched() if self.since else frozenset()
+        found = {self.path_of(row): self.listing.md5(row) for row in rows
+                 if self.listing.columns["is_image"][row] and self.listing.relpath(row) not in touched}
+        added = self.since.added.items() if self.since else ()
+        found.update((self.folder + relpath, md5) for relpath, md5 in added if is_image_path(relpath))
+        return found
+
+    def reverts(self) -> bool:
+        """Whether the state has a listing row back that the linked base had changed or removed:
+        a change this part cannot tell (the full route can)."""
+        touched = self.since.touched() if self.since else ()
+        return any(self.row_of(self.folder + relpath) is not None for relpath in touched)
 
 
 @dataclass(frozen=True)

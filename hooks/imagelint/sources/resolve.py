@@ -250,7 +250,7 @@ class _GitResolver:
                        changed_pointers: set[str]) -> None:
         """The folders at the state that a kept listing describes: its own manifest's, or the base
         manifest's plus the bytes that differ."""
-        from imagelint.facts.listing import load_listing
+        from imagelint.facts.listing import load_kept
         from imagelint.sources.manifest_delta import manifest_delta
 
         assert self.listings is not None
@@ -260,17 +260,21 @@ class _GitResolver:
                 old = old_by_path.get(out.path) if pointer in changed_pointers else out
                 if old is None or not (old.md5.endswith(".dir") and out.md5.endswith(".dir")):
                     continue
-                listing = load_listing(self.listings, old.md5)
+                kept = load_kept(self.listings, old.md5)
+                if kept is None:
+                    continue
+                listing, since = kept
                 delta, text = None, b""
-                if listing is not None and old.md5 != out.md5:
+                if listing.manifest != out.md5:
                     text = self._cached_bytes(out) or b""
                     delta = manifest_delta(listing.text, listing.starts, listing.relpath, text) if text else None
                     if delta is None:
                         continue
-                if listing is not None:
-                    folder = "" if out.path == "." else out.path + "/"
-                    objects = dvcfiles.object_folders(self._cache(out.pointer), out.legacy)
-                    self.parts[out.path] = ListingPart(folder, out.md5, listing, delta, objects, text)
+                folder = "" if out.path == "." else out.path + "/"
+                objects = dvcfiles.object_folders(self._cache(out.pointer), out.legacy)
+                part = ListingPart(folder, out.md5, listing, delta, objects, text, since)
+                if not part.reverts():
+                    self.parts[out.path] = part
 
     def _cached_bytes(self, out: dvcfiles.Out) -> bytes | None:
         """The bytes of ``out``'s manifest in the DVC cache, None for anything the full parse must judge."""
