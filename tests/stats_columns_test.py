@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -17,7 +18,7 @@ from images import encode, gradient, photo, write, write_photo
 from imagelint import cli
 from imagelint.config import load_config
 from imagelint.facts.listing import listing_folder, load_listing
-from imagelint.stats import source
+from imagelint.stats import columns, source
 from imagelint.stats.document import stats_text
 from repo_helpers import dvc, git
 
@@ -118,3 +119,13 @@ def test_a_listing_without_the_stats_columns_falls_back_to_records(varied: tuple
     (listing_folder(cache, manifest_of(repo)) / "brightness.npy").unlink()  # as an older version kept it
     assert load_listing(cache, manifest_of(repo)) is not None
     assert stats(repo, cache, monkeypatch, listed=False) == stats(repo, plain, monkeypatch, listed=False)
+
+
+@pytest.mark.parametrize("distinct", [1, 3, 40, 5000])
+def test_string_codes_factorize_like_numpy_unique(distinct: int) -> None:
+    rng = np.random.default_rng(distinct)
+    values = rng.integers(1, 2**63, distinct, dtype=np.int64).view(np.uint64)
+    keys = values[rng.integers(0, distinct, 20_000)]
+    keys[12_345] = 7  # one value the sample may miss
+    expected = np.unique(keys, return_index=True, return_inverse=True)[1:]
+    assert all(np.array_equal(got, want) for got, want in zip(columns._factorize(keys), expected))

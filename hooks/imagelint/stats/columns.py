@@ -231,7 +231,7 @@ def _codes(columns: Mapping[str, np.ndarray], names: Sequence[str],
     matrix = np.zeros((len(blocks[0]), -(-sum(widths) // 8) * 8), np.uint8)
     matrix[:, :sum(widths)] = np.concatenate(blocks, axis=1)
     mix = np.random.default_rng(0).integers(1, 2**63, matrix.shape[1] // 8, dtype=np.uint64) | np.uint64(1)
-    _, first, codes = np.unique((matrix.view(np.uint64) * mix).sum(axis=1), return_index=True, return_inverse=True)
+    first, codes = _factorize((matrix.view(np.uint64) * mix).sum(axis=1))
     if not (matrix == matrix[first[codes.reshape(-1)]]).all():  # two values share a hash: sort the bytes
         _, first, codes = np.unique(matrix.view(np.dtype((np.void, matrix.shape[1]))).reshape(-1),
                                     return_index=True, return_inverse=True)
@@ -263,3 +263,16 @@ def _join(parts: Sequence[Rows]) -> Rows:
                             "has_phash")}
     return Rows(**{field: np.concatenate(pieces) for field, pieces in mapped.items()}, **joined,
                 **{table: tuple(found) for table, found in names.items()})
+
+
+def _factorize(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_index=True, return_inverse=True)[1:]`` without sorting every key
+    when a sample of them holds all the distinct values, as a formats or cameras column does."""
+    few = np.unique(keys[::max(1, len(keys) // 4096)])
+    codes = np.minimum(np.searchsorted(few, keys), max(len(few) - 1, 0))
+    if not len(few) or not (few[codes] == keys).all():
+        return np.unique(keys, return_index=True, return_inverse=True)[1:]
+    first = np.full(len(few), len(keys), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(keys)))
+    return first, codes
+
