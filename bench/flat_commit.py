@@ -14,9 +14,12 @@ root): the hook with the base listing (the flat route) and, as the same-run base
 with no listing (the route with a ref per image). Before every run the 10 new images' facts and
 the listing the previous run kept are removed, so each run decodes exactly 10. Runs of all
 sizes are interleaved, so that the machine's load falls on all of them alike.
-``bench/flat_stats.py`` times ``imagelint stats`` on the same kind of dataset.
+With ``--linked N``, N more images were committed after the pull by commits that kept a link
+(``facts.listing_link``) rather than a listing: the hook starts from the pulled listing plus
+those N, the most a link holds being ``LINK_MOST``. ``bench/flat_stats.py`` times
+``imagelint stats`` on the same kind of dataset.
 
-    .venv/bin/python bench/flat_commit.py [--sizes 1000 100000 1000000] [--repeats 5]
+    .venv/bin/python bench/flat_commit.py [--sizes 1000 100000 1000000] [--repeats 5] [--linked N]
 """
 from __future__ import annotations
 
@@ -41,7 +44,9 @@ import corpus  # noqa: E402
 import speed  # noqa: E402
 
 from imagelint.facts.image_facts import ImageFacts, read_image_facts  # noqa: E402
-from imagelint.facts.listing import listing_folder  # noqa: E402
+from imagelint.facts.index import FactsIndex  # noqa: E402
+from imagelint.facts.listing import keep_link, listing_folder  # noqa: E402
+from imagelint.facts.listing_link import Since, read_link  # noqa: E402
 from imagelint.facts.sharing import snapshot_key  # noqa: E402
 from imagelint.facts.snapshot import snapshot_bytes  # noqa: E402
 
@@ -53,12 +58,12 @@ def relpath(i: int) -> str:
     return f"class{i % 10}/img{i:07d}.jpg"
 
 
-def base_facts(templates: Sequence[ImageFacts], count: int) -> dict[str, ImageFacts]:
-    """``count`` facts: template ``i % len`` with md5 ``md5("image i")`` and random 64-bit hashes."""
-    rng = random.Random(7)
+def base_facts(templates: Sequence[ImageFacts], count: int, name: str = "image") -> dict[str, ImageFacts]:
+    """``count`` facts: template ``i % len`` with md5 ``md5(f"{name} {i}")`` and random 64-bit hashes."""
+    rng = random.Random(f"{name} 7")
     found = {}
     for i in range(count):
-        md5 = hashlib.md5(f"image {i}".encode()).hexdigest()
+        md5 = hashlib.md5(f"{name} {i}".encode()).hexdigest()
         found[md5] = replace(templates[i % len(templates)], md5=md5, phash=rng.getrandbits(64),
                              phash_mirror=rng.getrandbits(64))
     return found
@@ -103,21 +108,45 @@ def build_base(top: Path, count: int, templates: Sequence[ImageFacts]) -> tuple[
     return repo, folder, entries
 
 
-def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[Path]) -> tuple[Path, Path, list[str]]:
-    """The base (``build_base``) with 10 new images staged. Returns (repo, facts folder, md5s of
+def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[Path], imagelint: Path,
+          linked: int) -> tuple[Path, Path, list[str]]:
+    """The base (``build_base``), its facts pulled into a cache, ``linked`` more images committed
+    through a link (``commit_linked``), then 10 new images staged. Returns (repo, cache, md5s of
     the new images)."""
     repo, folder, entries = build_base(top, count, templates)
-    cache = repo / ".dvc" / "cache"
+    cache = top / f"cache-{count}"
+    speed.measure([str(imagelint), "facts", "pull", "--from", str(folder)],
+                  env={**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}, cwd=repo)
+    assert listing_folder(cache, head_manifest(repo, "HEAD")).is_dir()
+    if linked:
+        commit_linked(repo, cache, entries, templates, linked)
     added = []
     for number, image in enumerate(new):
         md5 = hashlib.md5(image.read_bytes()).hexdigest()
-        speed._add_object(image, cache / "files" / "md5", md5, repo / "data" / "train" / f"class{number}/new.jpg")
+        speed._add_object(image, repo / ".dvc" / "cache" / "files" / "md5", md5,
+                          repo / "data" / "train" / f"class{number}/new.jpg")
         entries[f"class{number}/new.jpg"] = md5
         added.append(md5)
-    name, _ = write_manifest(cache, entries)
+    name, _ = write_manifest(repo / ".dvc" / "cache", entries)
     (repo / "data" / "train.dvc").write_text(pointer(name, len(entries)))
     speed._git(repo, "add", "data/train.dvc")
-    return repo, folder, added
+    return repo, cache, added
+
+
+def commit_linked(repo: Path, cache: Path, entries: dict[str, str], templates: Sequence[ImageFacts],
+                  count: int) -> None:
+    """``count`` images committed since the pulled listing, as commits that keep a link leave
+    them: their facts in the index, the head manifest's link holding them all."""
+    facts = base_facts(templates, count, "linked")
+    added = {f"class{i % 10}/linked{i:05d}.jpg": md5 for i, md5 in enumerate(facts)}
+    FactsIndex(cache).store(list(facts.values()), {})
+    base = head_manifest(repo, "HEAD")
+    entries.update(added)
+    name, _ = write_manifest(repo / ".dvc" / "cache", entries)
+    (repo / "data" / "train.dvc").write_text(pointer(name, len(entries)))
+    speed._git(repo, "commit", "-qam", "linked")
+    keep_link(cache, name, Since(base, added, frozenset()))
+    assert read_link(listing_folder(cache, name)) is not None
 
 
 def forget(cache: Path, md5s: Sequence[str], manifest: str) -> None:
@@ -140,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-repeats", type=int, default=3, help="runs of the route without a listing")
     parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_ROOT)
     parser.add_argument("--imagelint", type=Path, default=Path(sys.executable).parent / "imagelint")
+    parser.add_argument("--linked", type=int, default=0,
+                        help="images committed through a link since the pulled listing (at most LINK_MOST)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="imagelint-flat-"))
     try:
@@ -151,11 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         setups = {}
         for size in args.sizes:
             print(f"building {size}", file=sys.stderr)
-            repo, folder, added = build(work, size, templates, new)
-            cache = work / f"cache-{size}"
-            env = {**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}
-            speed.measure([str(args.imagelint), "facts", "pull", "--from", str(folder)], env=env, cwd=repo)
-            assert listing_folder(cache, head_manifest(repo, "HEAD")).is_dir()
+            repo, cache, added = build(work, size, templates, new, args.imagelint, args.linked)
             plain = work / f"plain-{size}"
             shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
             setups[size] = (repo, cache, plain, added, head_manifest(repo, ""))
@@ -191,6 +218,7 @@ def report(flat: dict[int, list[speed.Run]], full: dict[int, list[speed.Run]], a
     smallest = min(flat)
     base = statistics.median(run.seconds for run in flat[smallest])
     lines = [f"Machine: {speed.machine()}", "", f"Command: {' '.join(sys.argv)}", "",
+             f"Images committed through a link since the pulled listing: {args.linked}", "",
              f"| dataset images | hook, from the listing: median s (min-max of {args.repeats}) | / {smallest:,} "
              f"| CPU s (median), / {smallest:,} | hook peak RSS MB "
              f"| hook without a listing (same run): median s (min-max of {args.baseline_repeats}) "

@@ -5,9 +5,12 @@ built by ``bench/flat_commit.py``'s ``build_base``, facts synthesised from a few
 small JPEGs) whose facts snapshot ``imagelint facts pull --from`` brings into the cache: index
 rows and the listing. Timed: ``imagelint stats --stdout`` with that cache (the listing route)
 and with a copy of it without listings (every image a record, its facts from the index; no
-decode on either). Both must print the same bytes. Runs of all sizes are interleaved.
+decode on either). Both must print the same bytes. Runs of all sizes are interleaved. With
+``--linked N``, the head commit adds N images through a link, so the listing route reads the
+pulled listing plus the change since it.
 
     .venv/bin/python bench/flat_stats.py [--sizes 1000 100000 1000000] [--repeats 5] [--baseline-repeats 3]
+        [--linked N]
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-repeats", type=int, default=3, help="runs of the route with a record per image")
     parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_ROOT)
     parser.add_argument("--imagelint", type=Path, default=Path(sys.executable).parent / "imagelint")
+    parser.add_argument("--linked", type=int, default=0,
+                        help="images committed through a link since the pulled listing (flat_commit.commit_linked)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="imagelint-stats-"))
     try:
@@ -47,12 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         setups = {}
         for size in args.sizes:
             print(f"building {size}", file=sys.stderr)
-            repo, folder, _ = flat_commit.build_base(work, size, templates)
+            repo, folder, entries = flat_commit.build_base(work, size, templates)
             manifest = flat_commit.head_manifest(repo, "HEAD")
             cache = work / f"cache-{size}"
             env = {**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}
             speed.measure([str(args.imagelint), "facts", "pull", "--from", str(folder)], env=env, cwd=repo)
             assert listing_folder(cache, manifest).is_dir()
+            if args.linked:
+                flat_commit.commit_linked(repo, cache, entries, templates, args.linked)
             plain = work / f"plain-{size}"
             shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
             setups[size] = (repo, cache, plain)
