@@ -241,9 +241,8 @@ def _prune(tag_folder: Path) -> None:
         return
     links = [p for _, p in kept if (p / LINK).exists()]
     full = [p for _, p in kept if p not in links]
-    for folder in links[LINKS_KEPT:] + [p for p in links[:LINKS_KEPT] if _base_folder(tag_folder, p) not in full[:LISTINGS_KEPT]]:
-        shutil.rmtree(folder, ignore_errors=True)
-    for folder in full[LISTINGS_KEPT:]:
+    stale = [p for p in links[:LINKS_KEPT] if _base_folder(tag_folder, p) not in full[:LISTINGS_KEPT]]
+    for folder in links[LINKS_KEPT:] + stale + full[LISTINGS_KEPT:]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
