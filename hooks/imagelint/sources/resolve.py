@@ -1,14 +1,11 @@
 """Turn "what is being committed" into images and the places their bytes may be read.
 
-Outside git, the targets are the image files under ``paths`` (everything under ``cwd`` with no
-paths or ``check_all``; ``.git`` and ``.dvc`` folders skipped, symlinks reported, never followed),
-and the dataset is the targets.
-
-Inside git, the *state* is the index (``GIT_INDEX_FILE`` honoured) or ``rev_range[1]``; the
-*base* is HEAD (the empty tree before the first commit) or ``rev_range[0]``.
+Outside git, the images on disk under the given paths (``sources.disk``). Inside git, the
+*state* is the index (``GIT_INDEX_FILE`` honoured) or ``rev_range[1]``; the *base* is HEAD (the
+empty tree before the first commit) or ``rev_range[0]``.
 
 - dataset: git-tracked images at the state, plus every image of every ``.dvc`` and ``dvc.lock``
-  there (manifests from the DVC cache).
+  there (manifests as ``sources.manifests`` reads them).
 - changed: git-tracked images added, modified or renamed (a rename with identical content is
   not), plus DVC images whose md5 at their path differs between the base and state manifests of
   changed pointers (outs compared by md5 value; an image whose content left another path in the
@@ -17,29 +14,26 @@ Inside git, the *state* is the index (``GIT_INDEX_FILE`` honoured) or ``rev_rang
   changed images, an unchanged one all its images; an image gives itself; a directory gives the
   dataset images under it and the image files on disk under it. Otherwise the changed set.
 
-A manifest is read from the cache (DVC 3, then legacy layout), else from the manifests that
-came with pulled facts snapshots, else rebuilt from the workspace
-when that hashes to it (``dvc add --no-commit``), else from the remote with ``use_remote`` (a
-base manifest of a range check, always). A missing base manifest makes every image of the new
-one count as changed; a missing state
+A missing base manifest makes every image of the new one count as changed; a missing state
 manifest leaves the dataset incomplete. Either gives a note; so does a malformed pointer or
 manifest. A malformed pointer or manifest at the state is ``Resolution.invalid`` (its content
 is checked before any of it names a file); one in the base is a note. A bad revision raises
-ValueError.
+ValueError. A folder whose base manifest has a kept listing (``facts.listing``) is resolved
+from it and the bytes that differ, as a ``ListingPart``.
 """
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import posixpath
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from imagelint.atomic import write_bytes_atomic
 from imagelint.sources import dvcfiles, gitfiles
 from imagelint.sources.dataset import ImageRef, InvalidInput, ListingPart, Resolution, is_image_path
+from imagelint.sources.disk import disk_images, disk_ref, outside_git, relative
+from imagelint.sources.manifests import Manifests
 
 #: Git LFS pointer files are ~130 bytes; anything larger is real content.
 _LFS_POINTER_MAX = 1024
@@ -59,7 +53,7 @@ def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
     root = gitfiles.repo_root(Path(cwd))
     if root is None:
         root = Path(os.path.realpath(cwd))
-        return root, _outside_git(root, paths, check_all)
+        return root, outside_git(root, paths, check_all)
     with _gc_paused():
         resolver = _GitResolver(root, use_remote, range_check=rev_range is not None, pulled=pulled, listings=listings)
         return root, resolver.resolve(Path(cwd), paths, check_all, rev_range)
@@ -82,64 +76,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _outside_git(root: Path, paths: Sequence[str], check_all: bool) -> Resolution:
-    notes = []
-    refs = {}
-    for given in ["."] if check_all or not paths else paths:
-        rel = _relative(root, root, given)
-        if rel is None:
-            notes.append(f"{given}: outside {root}, skipped")
-            continue
-        for path, link in _disk_images(root, rel):
-            refs[path] = _disk_ref(root, path, link)
-    targets = tuple(refs[path] for path in sorted(refs))
-    return Resolution(targets, targets, tuple(notes))
-
-
-def _relative(cwd: Path, root: Path, given: str) -> str | None:
-    """``given`` (relative to ``cwd``) relative to ``root`` in POSIX form, "" for root, None outside it."""
-    absolute = os.path.normpath(os.path.join(cwd, given))
-    parent, name = os.path.split(absolute)
-    rel = os.path.relpath(os.path.join(os.path.realpath(parent), name), os.path.realpath(root))
-    if rel == os.curdir:
-        return ""
-    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-        return None
-    return rel.replace(os.sep, "/")
-
-
-def _disk_images(root: Path, rel: str) -> Iterator[tuple[str, bool]]:
-    """Image files at or under ``rel`` on disk, with whether each is a symlink; links are not followed."""
-    full = root / rel
-    if full.is_symlink() or not full.is_dir():
-        if rel and is_image_path(rel):
-            yield rel, full.is_symlink()
-        return
-    folders = [rel]
-    while folders:
-        folder = folders.pop()
-        try:
-            entries = list(os.scandir(root / folder))
-        except OSError:
-            continue
-        for entry in entries:
-            path = f"{folder}/{entry.name}" if folder else entry.name
-            if entry.is_symlink():
-                if is_image_path(entry.name):
-                    yield path, True
-            elif entry.is_dir():
-                if is_image_path(entry.name):
-                    yield path, False  # reported as not a regular file; its content is still checked
-                if entry.name not in (".git", ".dvc"):
-                    folders.append(path)
-            elif is_image_path(entry.name):
-                yield path, False
-
-
-def _disk_ref(root: Path, path: str, link: bool) -> ImageRef:
-    return ImageRef(path, sources=() if link else (f"{root}/{path}",), is_symlink=link)
-
-
 class _GitResolver:
     """One resolution inside a git work tree; collects notes as it goes."""
 
@@ -148,18 +84,11 @@ class _GitResolver:
         self.root = root
         self.listings = listings
         self.parts: dict[str, ListingPart] = {}
-        self.pulled = pulled
-        self.use_remote = use_remote
-        #: A range check (CI, pre-push) reads a missing *base* manifest from the remote even unasked:
-        #: one small object instead of treating every image it lists as new.
-        self.range_check = range_check
         self.notes: list[str] = []
         self.invalid: list[InvalidInput] = []
         self.complete = True
-        self._dvc_roots: dict[str, Path] = {}
-        self._caches: dict[Path, Path] = {}
-        self._manifests: dict[tuple[str, bool], dict[str, str] | None] = {}
-        self._remote_failed = False
+        self.manifests = Manifests(root, use_remote=use_remote, range_check=range_check, pulled=pulled,
+                                   notes=self.notes, invalid=self.invalid)
 
     def resolve(self, cwd: Path, paths: Sequence[str], check_all: bool,
                 rev_range: tuple[str, str] | None) -> Resolution:
@@ -200,15 +129,15 @@ class _GitResolver:
         old_outs = {path: outs for path, spec in old_specs.items()
                     if spec[0] and (outs := self._outs(path, spec, blobs, False)) is not None}
         if self.listings is not None and not check_all and all(
-                _relative(cwd, self.root, given) in changed_pointers for given in paths):
+                relative(cwd, self.root, given) in changed_pointers for given in paths):
             self._find_listings(old_outs, new_outs, changed_pointers)
         new_images: dict[str, dict[str, str]] = {}
         unlisted: set[str] = set()
         for pointer, outs in new_outs.items():
-            cache = self._cache(pointer)
+            cache = self.manifests.cache(pointer)
             for out in outs:
                 part = self.parts.get(out.path)
-                images = part.added_images() if part else self._images(out, new=True)
+                images = part.added_images() if part else self.manifests.images(out, new=True)
                 if images is None:
                     unlisted.add(pointer)
                     continue
@@ -229,10 +158,10 @@ class _GitResolver:
                 selected |= self._selected(cwd, given, refs, tracked, changed_pointers, dvc_changed)
         else:
             selected = changed
-        targets = tuple(refs.get(path) or _disk_ref(self.root, path, os.path.islink(self.root / path))
+        targets = tuple(refs.get(path) or disk_ref(self.root, path, os.path.islink(self.root / path))
                         for path in sorted(selected))
         dataset = tuple(refs[path] for path in sorted(refs))
-        asked = {_relative(cwd, self.root, given) for given in paths}
+        asked = {relative(cwd, self.root, given) for given in paths}
         def in_scope(pointer: str) -> bool:
             lock = posixpath.join(posixpath.dirname(pointer), "dvc.lock")
             return check_all or bool({pointer, lock} & (changed_pointers | asked))
@@ -242,7 +171,8 @@ class _GitResolver:
         invalid = sorted(item for item in set(self.invalid) if in_scope(item.path))
         self.notes += [f"{item.path}: {item.reason} (not part of this change)"
                        for item in sorted(set(self.invalid)) if not in_scope(item.path)]
-        return Resolution(targets, dataset, tuple(self.notes), self.complete, frozenset(changed),
+        complete = self.complete and self.manifests.complete
+        return Resolution(targets, dataset, tuple(self.notes), complete, frozenset(changed),
                           tuple(sorted(unlisted)), tuple(invalid), unlisted_anywhere,
                           tuple(self.parts[path] for path in sorted(self.parts)))
 
@@ -266,27 +196,15 @@ class _GitResolver:
                 listing, since = kept
                 delta, text = None, b""
                 if listing.manifest != out.md5:
-                    text = self._cached_bytes(out) or b""
+                    text = self.manifests.cached_bytes(out) or b""
                     delta = manifest_delta(listing.text, listing.starts, listing.relpath, text) if text else None
                     if delta is None:
                         continue
                 folder = "" if out.path == "." else out.path + "/"
-                objects = dvcfiles.object_folders(self._cache(out.pointer), out.legacy)
+                objects = dvcfiles.object_folders(self.manifests.cache(out.pointer), out.legacy)
                 part = ListingPart(folder, out.md5, listing, delta, objects, text, since)
                 if not part.reverts():
                     self.parts[out.path] = part
-
-    def _cached_bytes(self, out: dvcfiles.Out) -> bytes | None:
-        """The bytes of ``out``'s manifest in the DVC cache, None for anything the full parse must judge."""
-        from imagelint.safe_open import read_regular_file
-
-        for folder in dvcfiles.object_folders(self._cache(out.pointer)):
-            read = read_regular_file(f"{folder}/{out.md5[:2]}/{out.md5[2:]}", dvcfiles.MANIFEST_LIMIT)
-            if read.problem or read.size and read.data is None:
-                return None
-            if read.data is not None:
-                return read.data
-        return None
 
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so it only joins strings."""
@@ -360,7 +278,7 @@ class _GitResolver:
             after.update(images)
             if old is None:
                 continue
-            previous = self._images(old, new=False)
+            previous = self.manifests.images(old, new=False)
             if previous is None and images:
                 self.notes.append(f"{new.pointer if new else old.pointer}: previous manifest {old.md5} is not in the "
                                   f"DVC cache (fresh clone or dvc gc?); checking all {len(images)} images it tracks")
@@ -368,95 +286,9 @@ class _GitResolver:
         moved = {md5 for path, md5 in before.items() if after.get(path) != md5}
         return {path: md5 for path, md5 in after.items() if before.get(path) != md5 and md5 not in moved}
 
-    def _images(self, out: dvcfiles.Out, *, new: bool) -> dict[str, str] | None:
-        """``path -> md5`` of the images an out tracks, or None when its manifest cannot be read."""
-        if not out.md5.endswith(".dir"):
-            return {out.path: out.md5} if is_image_path(out.path) else {}
-        manifest = self._manifest(out, new)
-        if manifest is None:
-            return None
-        prefix = "" if out.path == "." else out.path + "/"
-        return {prefix + rel: md5 for rel, md5 in manifest.items() if is_image_path(rel)}
-
-    def _manifest(self, out: dvcfiles.Out, new: bool) -> dict[str, str] | None:
-        key = (out.md5, new)
-        if key not in self._manifests:
-            self._manifests[key] = self._load_manifest(out, new)
-        return self._manifests[key]
-
-    def _load_manifest(self, out: dvcfiles.Out, new: bool) -> dict[str, str] | None:
-        """Cache, then (state side) the workspace, then (opt-in) the remote; notes say what failed."""
-        try:
-            manifest = dvcfiles.read_cached_manifest(self._cache(out.pointer), out.md5)
-            if manifest is None and self.pulled is not None:
-                manifest = dvcfiles.read_cached_manifest(self.pulled, out.md5)
-            if manifest is None and new:
-                manifest = self._workspace_manifest(out)
-            if manifest is None and (self.use_remote or (self.range_check and not new)):
-                manifest = self._remote_manifest(out)
-        except dvcfiles.ManifestError as exc:
-            if new:
-                self.invalid.append(InvalidInput(out.pointer, f"the manifest {out.md5} of {out.path}: {exc}"))
-                self.complete = False
-            else:
-                self.notes.append(f"{out.pointer}: previous manifest {out.md5} of {out.path}: {exc}")
-            return None
-        if manifest is None and new:
-            self.notes.append(f"{out.pointer}: manifest {out.md5} is not in the DVC cache: "
-                              "run 'dvc pull' or 'dvc commit'")
-            self.complete = False
-        return manifest
-
-    def _workspace_manifest(self, out: dvcfiles.Out) -> dict[str, str] | None:
-        """The ``dvc add --no-commit`` case: nothing is cached, but the workspace still hashes to the manifest."""
-        directory = self.root / out.path
-        if not directory.is_dir():
-            return None
-        try:
-            manifest = dvcfiles.workspace_manifest(directory)
-        except OSError:
-            return None
-        return manifest if dvcfiles.manifest_digest(manifest) == out.md5 else None
-
-    def _remote_manifest(self, out: dvcfiles.Out) -> dict[str, str] | None:
-        from imagelint.sources import dvc_remote
-
-        if self._remote_failed:
-            return None
-        try:
-            data = dvc_remote.read_remote_object(self._dvc_root(out.pointer), out.md5)
-        except dvc_remote.RemoteUnavailable as exc:
-            self._remote_failed = True
-            self.notes.append(str(exc))
-            return None
-        if data is None:
-            return None
-        if self.pulled is not None and hashlib.md5(data).hexdigest() + ".dir" == out.md5:
-            try:  # kept for the next run (stats --check after check --remote on a CI runner)
-                write_bytes_atomic(self.pulled / "files" / "md5" / out.md5[:2] / out.md5[2:], data)
-            except OSError:
-                pass
-        return dvcfiles.parse_manifest(data)
-
-    def _dvc_root(self, pointer: str) -> Path:
-        """The folder holding the ``.dvc/`` directory nearest above ``pointer`` (``dvc init --subdir``)."""
-        folder = posixpath.dirname(pointer)
-        if folder not in self._dvc_roots:
-            if folder and not (self.root / folder / ".dvc").is_dir():
-                self._dvc_roots[folder] = self._dvc_root(folder)
-            else:
-                self._dvc_roots[folder] = self.root / folder if folder else self.root
-        return self._dvc_roots[folder]
-
-    def _cache(self, pointer: str) -> Path:
-        dvc_root = self._dvc_root(pointer)
-        if dvc_root not in self._caches:
-            self._caches[dvc_root] = dvcfiles.cache_dir(dvc_root / ".dvc")
-        return self._caches[dvc_root]
-
     def _selected(self, cwd: Path, given: str, refs: dict[str, ImageRef], tracked: dict[str, list[str]],
                   changed_pointers: set[str], dvc_changed: dict[str, str]) -> set[str]:
-        rel = _relative(cwd, self.root, given)
+        rel = relative(cwd, self.root, given)
         if rel is None:
             self.notes.append(f"{given}: outside the repository {self.root}, skipped")
             return set()
@@ -466,7 +298,7 @@ class _GitResolver:
         full = self.root / rel
         if full.is_dir() and not full.is_symlink():
             prefix = f"{rel}/" if rel else ""
-            on_disk = {path for path, _ in _disk_images(self.root, rel)}
+            on_disk = {path for path, _ in disk_images(self.root, rel)}
             return {path for path in refs if path.startswith(prefix)} | on_disk
         return {rel} if is_image_path(rel) else set()
 
