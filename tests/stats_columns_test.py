@@ -129,3 +129,14 @@ def test_string_codes_factorize_like_numpy_unique(distinct: int) -> None:
     keys[12_345] = 7  # one value the sample may miss
     expected = np.unique(keys, return_index=True, return_inverse=True)[1:]
     assert all(np.array_equal(got, want) for got, want in zip(columns._factorize(keys), expected))
+
+
+@pytest.mark.parametrize("values", [["JPEG"] * 50, ["JPEG", "PNG", None, "", "JPEG", "WEBP"] * 9,
+                                    [None] * 7, ["Canon", "NIKON CORPORATION", "é", None, "Canon"]])
+def test_string_codes_give_back_every_value(values: list[str | None]) -> None:
+    encoded = [b"" if value is None else value.encode() for value in values]
+    string_columns = {"name.len": np.array([-1 if v is None else len(e) for v, e in zip(values, encoded)]),
+                      "name.utf8": np.frombuffer(b"".join(encoded), np.uint8)}
+    codes, distinct = columns._codes(string_columns, ("name",), slice(None))
+    assert [distinct[code][0] for code in codes] == values
+    assert len(distinct) == len(set(values))

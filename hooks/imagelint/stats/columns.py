@@ -225,14 +225,22 @@ def _codes(columns: Mapping[str, np.ndarray], names: Sequence[str],
         sizes = np.maximum(lengths, 0)
         block = np.zeros((len(lengths), 8 + int(sizes.max(initial=0))), np.uint8)
         block[:, :8] = lengths.astype("<i8").reshape(-1, 1).view(np.uint8)
-        block[:, 8:][np.arange(block.shape[1] - 8) < sizes[:, None]] = columns[f"{name}.utf8"]
+        if len(sizes) and sizes.min() == sizes.max():  # one length throughout (all "JPEG"): no mask
+            block[:, 8:] = columns[f"{name}.utf8"].reshape(len(sizes), -1)
+        else:
+            block[:, 8:][np.arange(block.shape[1] - 8) < sizes[:, None]] = columns[f"{name}.utf8"]
         blocks.append(block[rows])
     widths = [block.shape[1] for block in blocks]
     matrix = np.zeros((len(blocks[0]), -(-sum(widths) // 8) * 8), np.uint8)
     matrix[:, :sum(widths)] = np.concatenate(blocks, axis=1)
     mix = np.random.default_rng(0).integers(1, 2**63, matrix.shape[1] // 8, dtype=np.uint64) | np.uint64(1)
-    first, codes = _factorize((matrix.view(np.uint64) * mix).sum(axis=1))
-    if not (matrix == matrix[first[codes.reshape(-1)]]).all():  # two values share a hash: sort the bytes
+    words = matrix.view(np.uint64)  # a few words a row: one 1-D pass each beats reductions along rows
+    keys = words[:, 0] * mix[0]
+    for j in range(1, words.shape[1]):
+        keys += words[:, j] * mix[j]
+    first, codes = _factorize(keys)
+    if not all(np.array_equal(words[:, j], words[first, j][codes]) for j in range(words.shape[1])):
+        # two values share a hash: sort the bytes
         _, first, codes = np.unique(matrix.view(np.dtype((np.void, matrix.shape[1]))).reshape(-1),
                                     return_index=True, return_inverse=True)
     values = []
