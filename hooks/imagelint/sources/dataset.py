@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import mmap
+
     from imagelint.facts.listing import Listing
     from imagelint.facts.listing_link import Since
     from imagelint.sources.manifest_delta import Delta
@@ -62,7 +64,7 @@ class ListingPart:
     delta: Delta | None
     objects: tuple[str, ...]
     #: The state manifest's bytes, when ``delta`` was read from them.
-    text: bytes = b""
+    text: bytes | mmap.mmap = b""
     since: Since | None = None
 
     def kept_ranges(self) -> tuple[tuple[int, int], ...]:

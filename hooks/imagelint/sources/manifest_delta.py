@@ -70,7 +70,8 @@ def canonical_manifest(entries: Sequence[Entry]) -> tuple[bytes, np.ndarray]:
     return text, starts
 
 
-def manifest_delta(old: bytes | mmap.mmap, starts: np.ndarray, relpath_of: Callable[[int], str], new: bytes) -> Delta | None:
+def manifest_delta(old: bytes | mmap.mmap, starts: np.ndarray, relpath_of: Callable[[int], str],
+                   new: bytes | mmap.mmap) -> Delta | None:
     """The change from the canonical ``old`` manifest (entry ``i`` begins at ``starts[i]``,
     ``relpath_of(i)`` is its relpath) to ``new``, or None when only a full parse can tell."""
     count = len(starts) - 1
@@ -84,7 +85,8 @@ def manifest_delta(old: bytes | mmap.mmap, starts: np.ndarray, relpath_of: Calla
 
 
 class _Walk:
-    def __init__(self, old: bytes | mmap.mmap, starts: np.ndarray, relpath_of: Callable[[int], str], new: bytes) -> None:
+    def __init__(self, old: bytes | mmap.mmap, starts: np.ndarray, relpath_of: Callable[[int], str],
+                 new: bytes | mmap.mmap) -> None:
         self.old, self.starts, self.relpath_of, self.new = old, starts, relpath_of, new
         self.count = len(starts) - 1
         self.kept: list[tuple[int, int]] = []
@@ -206,7 +208,7 @@ class _Walk:
         return position
 
 
-def _common_prefix(a: bytes | mmap.mmap, a_start: int, b: bytes, b_start: int) -> int:
+def _common_prefix(a: bytes | mmap.mmap, a_start: int, b: bytes | mmap.mmap, b_start: int) -> int:
     """How many bytes ``a`` from ``a_start`` and ``b`` from ``b_start`` have in common: compared
     as NumPy views (no copy), in chunks that grow while they match."""
     left, right = np.frombuffer(a, np.uint8)[a_start:], np.frombuffer(b, np.uint8)[b_start:]

@@ -10,6 +10,7 @@ clears ``complete``.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import posixpath
 from pathlib import Path
 
@@ -38,12 +39,13 @@ class Manifests:
         self._manifests: dict[tuple[str, bool], dict[str, str] | None] = {}
         self._remote_failed = False
 
-    def cached_bytes(self, out: dvcfiles.Out) -> bytes | None:
-        """The bytes of ``out``'s manifest in the DVC cache, None for anything the full parse must judge."""
-        from imagelint.safe_open import read_regular_file
+    def cached_bytes(self, out: dvcfiles.Out) -> bytes | mmap.mmap | None:
+        """The bytes of ``out``'s manifest in the DVC cache (mapped, not copied), None for anything
+        the full parse must judge."""
+        from imagelint.safe_open import map_regular_file
 
         for folder in dvcfiles.object_folders(self.cache(out.pointer)):
-            read = read_regular_file(f"{folder}/{out.md5[:2]}/{out.md5[2:]}", dvcfiles.MANIFEST_LIMIT)
+            read = map_regular_file(f"{folder}/{out.md5[:2]}/{out.md5[2:]}", dvcfiles.MANIFEST_LIMIT)
             if read.problem or read.size and read.data is None:
                 return None
             if read.data is not None:
