@@ -554,7 +554,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "floor":
         return floor_main(args.folder, args.jobs)
 
-    print(machine(), file=sys.stderr)
+    described = machine()  # its load average is the one at the start, as it says
+    print(described, file=sys.stderr)
     work = Path(tempfile.mkdtemp(prefix="imagelint-speed-", dir=args.workdir))
     try:
         files = camera_corpus(args.corpus, args.images, work / "camera")
@@ -565,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         commits = commit_bench(args, files, work, args.imagelint) if args.sizes else []
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"Machine: {machine()}\n")
+    print(f"Machine: {described}\n")
     print(f"Command: {' '.join(sys.argv)}\n")
     print(report(rows, commits, args))
     return 0

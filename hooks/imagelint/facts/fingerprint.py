@@ -81,13 +81,14 @@ def signature(gray: Image.Image, colour: Image.Image | None) -> int:
     if spread < FLAT_SPREAD:
         return NO_LAYOUT
     z = (cells - cells.mean()) / spread
-    codes = np.clip(np.floor((z + 2) * (1 << _CELL_BITS) / 4), 0, (1 << _CELL_BITS) - 1).astype(int)
-    tone = min(int(np.asarray(gray, dtype=np.float64).mean()) >> (8 - _TONE_BITS), (1 << _TONE_BITS) - 1)
-    value = 0
-    for code in codes.tolist():
-        value = (value << _CELL_BITS) | code
+    codes = np.clip(np.floor((z + 2) * (1 << _CELL_BITS) / 4), 0, (1 << _CELL_BITS) - 1).astype(np.uint64)
+    shifts = np.arange(_CELL_BITS * (GRID * GRID - 1), -1, -_CELL_BITS, dtype=np.uint64)
+    value = int(np.bitwise_or.reduce(codes << shifts))
+    # the mean as numpy takes it (an exact sum, one division), so the tone's floor is the same
+    tone = min(int(int(np.asarray(gray).sum(dtype=np.int64)) / (gray.width * gray.height)) >> (8 - _TONE_BITS),
+               (1 << _TONE_BITS) - 1)
     value = (value << _TONE_BITS) | tone
-    value = (value << 1) | _smooth(np.asarray(part, dtype=np.float64))
+    value = (value << 1) | _smooth(np.asarray(part, dtype=np.int16))
     for level in _tint(colour):
         value = (value << _TINT_BITS) | (level & ((1 << _TINT_BITS) - 1))
     return value
@@ -151,10 +152,13 @@ def _tint(colour: Image.Image | None) -> tuple[int, int]:
 
     if colour is None:
         return 0, 0
-    rgb = np.asarray(colour.convert("RGB"), dtype=np.float64).reshape(-1, 3).mean(axis=0)
-    rg, yb = rgb[0] - rgb[1], (rgb[0] + rgb[1]) / 2 - rgb[2]
+    pixels = np.asarray(colour if colour.mode == "RGB" else colour.convert("RGB")).reshape(-1, 3)
+    # one channel at a time: a reduction along the short axis of (n, 3) takes ten times as long;
+    # integer sums are exact, so each mean is the one numpy's float mean gives
+    red, green, blue = (int(pixels[:, k].sum(dtype=np.int64)) / len(pixels) for k in range(3))
+    rg, yb = red - green, (red + green) / 2 - blue
     limit = (1 << (_TINT_BITS - 1)) - 1
-    return tuple(int(np.clip(round(v / _TINT_STEP), -limit, limit)) for v in (rg, yb))  # type: ignore[return-value]
+    return max(-limit, min(limit, round(rg / _TINT_STEP))), max(-limit, min(limit, round(yb / _TINT_STEP)))
 
 
 def _smooth(pixels: "np.ndarray") -> int:
@@ -162,7 +166,7 @@ def _smooth(pixels: "np.ndarray") -> int:
 
     if min(pixels.shape) < 3:
         return 1
-    laplacian = 4 * pixels[1:-1, 1:-1] - pixels[:-2, 1:-1] - pixels[2:, 1:-1] - pixels[1:-1, :-2] - pixels[1:-1, 2:]
+    laplacian = 4 * pixels[1:-1, 1:-1] - (pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:])
     magnitudes = np.abs(laplacian).ravel()
     rank = int(0.9 * (len(magnitudes) - 1))  # the 90th percentile, without sorting everything
     return int(np.partition(magnitudes, rank)[rank] < SMOOTH_LAPLACIAN)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from imagelint.facts.colour import colour_signals
+from imagelint.facts.colour import colour_signals, std
 from imagelint.facts.decode_budget import declared_size, reduction_factor, within_budget
 from imagelint.facts.encoding import read_encoding
 from imagelint.facts.exif import read_exif, upright
@@ -250,19 +252,19 @@ def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[
 
     thumb = gray.copy()
     thumb.thumbnail((STATS_SIDE, STATS_SIDE))
-    histogram = thumb.histogram()
-    total = sum(histogram)
+    cumulative = list(accumulate(thumb.histogram()))
     pixels = np.asarray(thumb, dtype=np.int16)  # numpy sums whole numbers exactly: the float64 std, sooner
-    laplacian = 4 * pixels[1:-1, 1:-1] - pixels[:-2, 1:-1] - pixels[2:, 1:-1] - pixels[1:-1, :-2] - pixels[1:-1, 2:]
+    laplacian = 4 * pixels[1:-1, 1:-1] - (pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:])
     phash, phash_mirror = phash_pair(gray)
+    dark = _percentile(cumulative, 0.99)
     return {
         "phash": phash,
         **vars(fingerprint(gray, colour, phash_of)),
         "phash_mirror": phash_mirror,
-        "dark_score": round(_percentile(histogram, total, 0.99) / 255, 3),
-        "light_score": round(1 - _percentile(histogram, total, 0.05) / 255, 3),
-        "tonal_range": _percentile(histogram, total, 0.99) - _percentile(histogram, total, 0.01),
-        "edge_strength": round(float(laplacian.std()) if laplacian.size else 0.0, 3),
+        "dark_score": round(dark / 255, 3),
+        "light_score": round(1 - _percentile(cumulative, 0.05) / 255, 3),
+        "tonal_range": dark - _percentile(cumulative, 0.01),
+        "edge_strength": round(std(laplacian) if laplacian.size else 0.0, 3),
         **vars(colour_signals(colour if colour is not None else thumb)),
     }
 
@@ -275,14 +277,9 @@ def hash_to_int(image_hash: object) -> int:
     return value
 
 
-def _percentile(histogram: list[int], total: int, fraction: float) -> int:
-    threshold = fraction * total
-    running = 0
-    for level, count in enumerate(histogram):
-        running += count
-        if running >= threshold:
-            return level
-    return len(histogram) - 1
+def _percentile(cumulative: list[int], fraction: float) -> int:
+    """The first grey level whose running count reaches ``fraction`` of all pixels."""
+    return min(bisect_left(cumulative, fraction * cumulative[-1]), len(cumulative) - 1)
 
 
 def _replace(facts: ImageFacts, **changes: object) -> ImageFacts:

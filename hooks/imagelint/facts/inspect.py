@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Sequence
 
@@ -135,6 +134,8 @@ def _run(work: list[DecodeJob], jobs: int, quiet: bool) -> Iterator[tuple[ImageF
     if len(work) < PARALLEL_THRESHOLD or jobs <= 1:
         yield from _progress((_inspect_quietly(job, quiet) for job in work), len(work))
         return
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing loads only for a pool
+
     import imagelint.facts.phash  # noqa: F401 - loaded once here (with numpy), inherited by forked workers
 
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)), initializer=_start_worker,

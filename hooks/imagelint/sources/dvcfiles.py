@@ -18,12 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from imagelint.safe_open import md5_of_regular_file, read_regular_file
 from imagelint.sources.pointer_checks import conflict_line, is_external, is_md5, line_of, stays_inside
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Largest ``.dir`` manifest read from the cache (100,000 entries take about 10 MB).
 MANIFEST_LIMIT = 256 * 2**20
 #: What a malformed document may raise while it is parsed: impossible dates and ``!!int`` tags
@@ -69,8 +66,10 @@ def _load_yaml(path: str, text: bytes) -> Any:
     if line is not None:
         raise PointerError(path, "contains merge-conflict markers: resolve the conflict, then run "
                            "'dvc checkout' and 'dvc commit' for the side you keep", line)
+    import yaml  # loaded only once a DVC file is read: a check of plain folders starts without it
+
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
