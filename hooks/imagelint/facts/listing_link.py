@@ -23,7 +23,7 @@ from typing import Callable, Mapping
 from imagelint.sources.manifest_delta import Delta
 
 #: Most entries a link holds; beyond them a commit writes the full listing.
-LINK_MOST = 2000
+LINK_MOST = 250
 LINK = "link.json"
 
 
