@@ -32,7 +32,7 @@ import synthetic  # noqa: E402
 from corpus import DEFAULT_ROOT, load_photos  # noqa: E402
 from imagelint.facts.image_facts import ImageFacts, read_image_facts  # noqa: E402
 from imagelint.facts.index import HASHES  # noqa: E402
-from imagelint.facts.reference import Reference  # noqa: E402
+from imagelint.facts.reference import Reference, RowPaths  # noqa: E402
 from imagelint.rules.near_matches import near_candidates  # noqa: E402
 
 THRESHOLD = 10
@@ -131,17 +131,26 @@ def _hash_file(task: tuple[Path, str, str]) -> tuple[str, str, ImageFacts]:
 
 
 def _reference(facts: list[ImageFacts]) -> Reference:
-    column = {name: np.array([getattr(f, name) or 0 for f in facts], dtype=np.uint64) for name in HASHES}
-    return Reference(paths=[str(i) for i in range(len(facts))], md5s=[f.md5 for f in facts], **column,
-                     intact=np.ones(len(facts), bool), hashed=np.ones(len(facts), bool))
+    return _rows_of({name: np.array([getattr(f, name) or 0 for f in facts], dtype=np.uint64) for name in HASHES})
+
+
+def _rows_of(keys: dict[str, np.ndarray]) -> Reference:
+    """A reference of bare hash rows, every one a target (near matching reads only the hashes)."""
+    n = len(keys["phash"])
+    return Reference(paths=RowPaths([(n, str, False)]), md5=np.zeros((n, 16), np.uint8), **keys,
+                     intact=np.ones(n, bool), hashed=np.ones(n, bool), targets=np.arange(n),
+                     folder=np.zeros(n, np.int32), folders=("",))
 
 
 def _pairs(method: str, reference: Reference, queries: list[int]) -> list[tuple[int, int, str]]:
-    """(query row, other row, how) of every match of ``queries`` against all rows."""
+    """(query row, other row, how) of every match of ``queries`` against all rows, once per pair
+    (the first of the ways it matched)."""
     if method == "imagelint":
         rows = np.arange(len(reference.paths))
-        found = near_candidates(reference, rows, queries, THRESHOLD, True, None, 1 << 62)
-        return [(c.target, c.other, c.kind) for c in found]
+        found: dict[tuple[int, int], str] = {}
+        for c in near_candidates(reference, rows, queries, THRESHOLD, True, None, 1 << 62):
+            found.setdefault((c.target, c.other), c.kind)
+        return [(q, r, how) for (q, r), how in found.items()]
     pairs = []
     for q in queries:
         plain = np.bitwise_count(reference.phash ^ reference.phash[q])
@@ -276,7 +285,7 @@ def search_cost() -> dict[str, tuple[float, float]]:
         keys = {name: rng.integers(0, 2**64, n, dtype=np.uint64) for name in HASHES}
         smooth = (rng.random(n) < 0.1).astype(np.uint64) << np.uint64(12)
         keys["signature"] = keys["signature"] & ~np.uint64(1 << 12) | smooth
-        reference = Reference(paths=[], md5s=[], **keys, intact=np.ones(n, bool), hashed=np.ones(n, bool))
+        reference = _rows_of(keys)
         asked = list(range(queries or n))
         started = time.perf_counter()
         if queries:

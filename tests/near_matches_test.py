@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
 from images import encode, gradient, photo, write
 from imagelint.cli import main
@@ -24,6 +24,31 @@ def flat_graphic() -> Image.Image:
     draw.ellipse((340, 100, 560, 320), fill=(20, 60, 180))
     draw.rectangle((80, 400, 560, 420), fill=(40, 40, 40))
     return image
+
+
+def screenshot(seed: int) -> Image.Image:
+    """A light editor window: title bar, grey side panel, lines of dark text."""
+    rng = np.random.default_rng(seed)
+    shot = Image.new("RGB", (1280, 800), (245, 245, 245))
+    draw = ImageDraw.Draw(shot)
+    draw.rectangle((0, 0, 1280, 40), fill=tuple(int(c) for c in rng.integers(40, 200, 3)))
+    side = int(rng.integers(160, 320))
+    draw.rectangle((0, 40, side, 800), fill=(220, 220, 220))
+    font = ImageFont.load_default(size=16)
+    for y in range(56, 768, 22):
+        words = " ".join("w" * int(rng.integers(2, 10)) for _ in range(int(rng.integers(1, 12))))
+        draw.text((side + 16, y), words, fill=(30, 30, 30), font=font)
+    return shot
+
+
+def tinted_gradient(dark: tuple[int, int, int], light: tuple[int, int, int]) -> Image.Image:
+    """A gradient at 30 degrees between two colours (the same luminance ramp for any colours of
+    the same luminance)."""
+    yy, xx = np.mgrid[0:480, 0:640] / 640
+    t = xx * np.cos(np.radians(30)) + yy * np.sin(np.radians(30))
+    t = (t - t.min()) / (t.max() - t.min())
+    pixels = np.array(dark) + (np.array(light) - np.array(dark)) * t[..., None]
+    return Image.fromarray(pixels.astype(np.uint8), "RGB")
 
 
 def _crop(image: Image.Image, fraction: float) -> Image.Image:
@@ -56,6 +81,14 @@ CASES = {
     "-5 degree turn of a photo": ({"train/cat/a.jpg": encode(PHOTO),
                                    "test/cat/a.jpg": encode(PHOTO.rotate(-5, resample=Image.Resampling.BICUBIC))},
                                   [("IMG303", ("test/cat/a.jpg", "train/cat/a.jpg"))]),
+    # the side panel clips to white: the layout moves, and the keys stay close
+    "brightened screenshot": ({"train/ui/a.png": encode(screenshot(1), "PNG"),
+                               "test/ui/a.jpg": encode(ImageEnhance.Brightness(screenshot(1)).enhance(1.2))},
+                              [("IMG303", ("test/ui/a.jpg", "train/ui/a.png"))]),
+    # the same luminance ramp: only the tint tells them apart, faint as one of them is
+    "faintly tinted and blue gradients": ({"train/sky/brown.png": encode(tinted_gradient((60, 56, 54), (206, 200, 198)), "PNG"),
+                                           "train/sky/blue.png": encode(tinted_gradient((40, 55, 110), (180, 200, 255)), "PNG")},
+                                          []),
     "metadata stripped": ({"train/cat/a.jpg": encode(PHOTO, exif=_exif()), "train/cat/b.jpg": encode(PHOTO)},
                           [("IMG301", ("train/cat/a.jpg", "train/cat/b.jpg"))]),
     "blank frame": ({"train/cat/blank.jpg": encode(Image.new("RGB", (640, 480), (128, 128, 128)))},

@@ -39,13 +39,15 @@ Fix: remove one of the copies (the message names the other).
 NEAR = Rule("IMG302", "near-duplicate", W, "A perceptually near-identical image in the same split and class.", """
 What: compares 64-bit perceptual hashes (pHash from a reduced decode) of the new image with
 every image of the dataset; a Hamming distance within 'near-duplicate-threshold' makes a
-candidate: resized, re-compressed, slightly edited copies, and with the hashes of the central
-90% (plain and turned by 5 degrees) cropped and slightly rotated copies; with the mirror
-image's hash, mirrored copies; two smooth images (gradients, nearly uniform frames), whose
-pHash bits are mostly noise, also when their layouts are close. A candidate is a near
-duplicate only when a second signature agrees too (the layout of a 4x4 luminance grid, tone
-and tint), which keeps gradients and low-contrast images from matching each other. A blank
-frame has no layout: it matches only its exact copies.
+candidate: resized, re-compressed, slightly edited copies (by the whole image or its central
+90%), and with the hashes of the central 90% (plain and turned by 5 degrees) cropped and
+slightly rotated copies; with the mirror image's hash, mirrored copies; two smooth images
+(gradients, nearly uniform frames), whose pHash bits are mostly noise, also when their layouts
+are close. A candidate is a near duplicate only when a second signature agrees too (the layout
+of a 4x4 luminance grid, tone and tint), which keeps gradients and low-contrast images from
+matching each other; the closer the hashes, the more the layout may differ, as it does under a
+crop, a turn or clipped highlights. A blank frame has no layout: it matches only its exact
+copies.
 Why: near copies inflate a class and teach the model one example many times.
 Options: near-duplicate-threshold (default 10 bits of 64), match-mirrored (default true).
 Fix: keep the best copy; if the images are genuinely different, ignore the rule for those paths.
