@@ -105,6 +105,46 @@ def test_a_planted_shortcut_is_found_with_its_property(plant: str, code: str, wo
     assert all("'aa'" not in f["message"].split(":")[0] for f in found)  # the unchanged classes are not blamed
 
 
+def test_a_class_from_one_fixed_size_among_varied_sizes_is_low_diversity(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other classes come from phones and exports of every size; class 'bb' from one fixed
+    camera at one resolution. With sizes of a few values only, as in the clean arrangement,
+    nothing is reported (test above)."""
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(5)
+    files = {}
+    for path, data in arrangement().items():
+        with Image.open(io.BytesIO(data)) as image:
+            scale = 1.0 if "/bb/" in path else rng.choice((0.7, 1.0, 1.5, 2.2, 3.0))
+            resized = image.resize((round(image.width * scale), round(image.height * scale)))
+        files[path] = _jpeg(resized.resize((600, 450)) if "/bb/" in path else resized, 90)  # their middle size
+    found = _check(tmp_path, files, capsys)
+    assert [f["message"].split(":")[0] for f in found] == ["class 'bb' is far less varied than the other classes"]
+    assert "size (log2 megapixels standard deviation) 0.00 vs" in found[0]["message"]
+
+
+def test_a_class_whose_sizes_have_a_middle_quartile_of_one_value_is_not_low_diversity() -> None:
+    """Sizes take a few values; a class that holds the middle one in most images has an
+    interquartile range of 0 by chance, though it is as varied as the others."""
+    from imagelint.config import Config
+    from imagelint.rules.diversity import diversity_findings
+    from imagelint.stats.properties import Profile
+    from imagelint.stats.split_profiles import ClassImages, SplitProfiles
+
+    def images(*megapixels: float) -> tuple[Profile, ...]:
+        return tuple(Profile((None,) * 5 + (size, None), ("(none)", "JPEG", "RGB", "(none)"), None)
+                     for size in megapixels)
+
+    middle = images(*[0.11] * 10, *[0.05] * 3, *[0.4] * 3)
+    spread = images(*[0.05] * 4, *[0.11] * 4, *[0.15] * 4, *[0.4] * 4)
+    split = SplitProfiles("data/train", (ClassImages("aa", 16, middle), ClassImages("bb", 16, spread),
+                                         ClassImages("cc", 16, spread)))
+    assert diversity_findings([split], Config()) == []
+    one_size = SplitProfiles("data/train", (ClassImages("aa", 16, images(*[0.11] * 16)), *split.classes[1:]))
+    assert [f.message.split(":")[0] for f in diversity_findings([one_size], Config())] == [
+        "class 'aa' is far less varied than the other classes"]
+
+
 def test_the_hook_reports_a_camera_shortcut_when_a_dvc_commit_brings_it(tmp_path: Path) -> None:
     """A real DVC repository: the clean dataset is committed, then class 'bb' is replaced by
     images from one camera and committed through the installed hook."""

@@ -1,8 +1,9 @@
 """Diversity rule (IMG502): a class far less varied than the other classes of its split.
 
 Each class gets a few spreads from the stored facts: how close its images are to their nearest
-neighbour by pHash (near-identical backgrounds from a fixed camera, frames of one scene), and
-the interquartile range of brightness, saturation, aspect ratio and size. A class is flagged
+neighbour by pHash (near-identical backgrounds from a fixed camera, frames of one scene), the
+interquartile range of brightness, saturation and aspect ratio, and the standard deviation of
+size (which takes a few values, one per camera or export preset). A class is flagged
 on a measure when its spread is below ``diversity-threshold`` times the median spread of the
 other classes (a quarter of that for the property spreads, which content alone narrows), and
 those are varied at all (a floor per measure). Calibrated with the shortcut
@@ -28,10 +29,11 @@ LOW_DIVERSITY = Rule("IMG502", "low-diversity", Severity.WARNING,
                      "A class far less varied than the others of its split (near copies, lighting, framing, size).", """
 What: per split and class, from stored facts: the median pHash distance from each image to its
 nearest neighbour in the class (low when the images are near copies, frames of one scene or
-one fixed background) and the interquartile range of brightness, saturation, aspect ratio and
-size (log2 megapixels). A class is reported on each measure where it has less than
-'diversity-threshold' times the median of the other classes (a quarter of that for the four
-spreads, which content alone narrows more), provided those reach a floor
+one fixed background), the interquartile range of brightness, saturation and aspect ratio, and
+the standard deviation of size (log2 megapixels: sizes come from a few cameras and presets, and
+an interquartile range of a few values is often 0 by chance). A class is reported on each
+measure where it has less than 'diversity-threshold' times the median of the other classes (a
+quarter of that for the four spreads, which content alone narrows more), provided those reach a floor
 (distance 8 bits; brightness and saturation 0.03; aspect 0.05; size 0.25). Classes need at
 least 10 images; at most 400 per class are measured (the first by content md5).
 Why: guidance asks for varied backgrounds, lighting, object sizes and camera angles; a class
@@ -60,6 +62,17 @@ def _nearest(profiles: Sequence[Profile]) -> float | None:
     return float(np.median(distances)) if len(distances) >= MIN_CLASS_IMAGES else None
 
 
+def _deviation(position: int, transform: Callable[[float], float]) -> Callable[[Sequence[Profile]], float | None]:
+    """The standard deviation of a property that takes a few values (image sizes come from a few
+    cameras and export presets): an interquartile range of those is often 0 by chance, which
+    flagged classes that differ only in content (bench/SHORTCUTS.md)."""
+    def measure(profiles: Sequence[Profile]) -> float | None:
+        values = [transform(v) for p in profiles if (v := p.numbers[position]) is not None and v > 0]
+        return float(np.std(values)) if len(values) >= MIN_CLASS_IMAGES else None
+
+    return measure
+
+
 #: (words for the message, measure, floor the other classes must reach, share of the threshold,
 #: format of the figure).
 MEASURES = (
@@ -67,7 +80,7 @@ MEASURES = (
     ("lighting (brightness interquartile range)", _spread(NUMERIC.index("brightness")), 0.03, 0.25, "{:.3f}"),
     ("colour (saturation interquartile range)", _spread(NUMERIC.index("saturation")), 0.03, 0.25, "{:.3f}"),
     ("framing (aspect ratio interquartile range)", _spread(NUMERIC.index("aspect_ratio")), 0.05, 0.25, "{:.3f}"),
-    ("size (log2 megapixels interquartile range)", _spread(NUMERIC.index("megapixels"), math.log2), 0.25, 0.25,
+    ("size (log2 megapixels standard deviation)", _deviation(NUMERIC.index("megapixels"), math.log2), 0.25, 0.25,
      "{:.2f}"),
 )
 
