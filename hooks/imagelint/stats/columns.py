@@ -115,7 +115,7 @@ def columns_stats(parts: Sequence[Rows], config: Config) -> dict[str, Any]:
     named = np.array([i if name else len(rows.formats) for i, name in enumerate(rows.formats)] or [0])[rows.format]
     shown_code = np.where(rows.has_size, named, len(rows.formats) + 1)
     placements = [place(f"{folder}/_", config.layout, config.splits) for folder in rows.folders]
-    present = set(np.unique(rows.folder).tolist())
+    present = set(np.flatnonzero(np.bincount(rows.folder, minlength=len(rows.folders))).tolist())
     placed = [(p.root or ROOT_KEY, p.split or NO_SPLIT, p.label) for p in placements]
     keys = sorted({key for i, key in enumerate(placed) if i in present})
     group = np.array([keys.index(key) if i in present else -1 for i, key in enumerate(placed)] or [0])[rows.folder]
@@ -265,7 +265,8 @@ def _join(parts: Sequence[Rows]) -> Rows:
     for part in parts:
         for field, table in (("folder", "folders"), ("format", "formats"), ("camera", "cameras")):
             remap = np.array([names[table].setdefault(v, len(names[table])) for v in getattr(part, table)] or [0])
-            mapped[field].append(remap[getattr(part, field)])
+            same = np.array_equal(remap, np.arange(len(remap)))  # the first part's codes stay as they are
+            mapped[field].append(getattr(part, field) if same else remap[getattr(part, field)])
     joined = {field: np.concatenate([getattr(p, field) for p in parts], axis=-1 if field == "numbers" else 0)
               for field in ("md5", "has_md5", "size", "has_size", "width", "height", "profiled", "numbers", "phash",
                             "has_phash")}
