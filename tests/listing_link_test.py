@@ -4,6 +4,7 @@ DVC, real pre-commit, real images)."""
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ from flat_commit_test import check, manifest_of, pushed_caches
 from hook_test import local_hooks_config
 from images import encode, photo, write, write_photo
 from imagelint.facts.listing import kept_in_full, keep_link, listing_folder
-from imagelint.facts.listing_link import LINK_MOST, Since, read_link, worth_linking
+from imagelint.facts.listing_link import LINK_MOST, Since, delta_of, read_link, since_of, worth_linking
+from imagelint.sources.manifest_delta import canonical_manifest, manifest_delta
 from repo_helpers import dvc, git, new_repo
 from stats_columns_test import stats
 
@@ -154,3 +156,31 @@ def test_links_stay_while_their_listing_does(tmp_path: Path) -> None:
     assert not listing_folder(tmp_path, names[0]).exists()  # now the oldest of five
     assert not listing_folder(tmp_path, first).exists()  # so its link went too
     assert read_link(listing_folder(tmp_path, second)) is not None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_link_gives_back_the_delta_its_manifest_walk_gave(seed: int) -> None:
+    rng = random.Random(seed)
+    base = sorted((f"{rng.choice('abc')}/{i:04d}.jpg", f"{rng.getrandbits(128):032x}") for i in range(300))
+    entries = dict(base)
+    for relpath in rng.sample(sorted(entries), rng.randint(0, 12)):
+        if rng.random() < 0.5:
+            del entries[relpath]
+        else:
+            entries[relpath] = f"{rng.getrandbits(128):032x}"
+    for i in range(rng.randint(0, 12)):
+        entries[f"{rng.choice('abcd')}/{rng.randint(0, 400):04d}x.jpg"] = f"{rng.getrandbits(128):032x}"
+    old, starts = canonical_manifest(base)
+    new, _ = canonical_manifest(sorted(entries.items()))
+    walked = manifest_delta(old, starts, lambda row: base[row][0], new)
+    assert walked is not None
+    since = since_of("a" * 32 + ".dir", len(base), lambda row: base[row][0], walked)
+    derived = delta_of(since, len(base), lambda row: base[row][0])
+    assert derived is not None
+    assert (derived.kept, derived.added) == (walked.kept, walked.added)
+
+
+def test_a_link_that_does_not_fit_its_listing_gives_no_delta() -> None:
+    base = [("a.jpg", "0" * 32), ("b.jpg", "1" * 32)]
+    since = Since("a" * 32 + ".dir", {}, frozenset({"c.jpg"}))
+    assert delta_of(since, len(base), lambda row: base[row][0]) is None

@@ -47,6 +47,39 @@ def since_of(base: str, rows: int, relpath_of: Callable[[int], str], delta: Delt
     return Since(base, added, frozenset(relpath_of(row) for row in delta.removed(rows)))
 
 
+def delta_of(since: Since, rows: int, relpath_of: Callable[[int], str]) -> Delta | None:
+    """The change ``since`` holds over the ``rows``-entry listing (relpaths in order), as walking
+    the linked manifest's bytes would give it, without reading them; None when it does not fit
+    the listing. A link is written from such a walk, so for the linked manifest itself (stats,
+    an unchanged pointer) this is the same answer for none of the 2 x 80 MB a walk compares."""
+    def first_at_or_after(relpath: str) -> int:
+        low, high = 0, rows
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (middle + 1, high) if relpath_of(middle) < relpath else (low, middle)
+        return low
+
+    removed = set()
+    for relpath in since.removed:
+        row = first_at_or_after(relpath)
+        if row >= rows or relpath_of(row) != relpath:
+            return None
+        removed.add(row)
+    inserted: dict[int, list[tuple[str, str]]] = {}
+    for relpath, md5 in sorted(since.added.items()):
+        inserted.setdefault(first_at_or_after(relpath), []).append((relpath, md5))
+    kept: list[tuple[int, int]] = []
+    added: list[list[tuple[str, str]]] = [[]]
+    cursor = 0
+    for row in sorted(removed | set(inserted) | {rows}):
+        if cursor < row:
+            kept.append((cursor, row))
+            added.append([])
+        added[-1].extend(inserted.get(row, ()))
+        cursor = row + 1 if row in removed else row
+    return Delta(tuple(kept), tuple(tuple(group) for group in added), None)
+
+
 def worth_linking(since: Since, rows: int) -> bool:
     """Whether a link is the cheaper form: small against the dataset and against ``LINK_MOST``."""
     held = len(since.added) + len(since.removed)

@@ -181,6 +181,7 @@ class _GitResolver:
         """The folders at the state that a kept listing describes: its own manifest's, or the base
         manifest's plus the bytes that differ."""
         from imagelint.facts.listing import load_kept
+        from imagelint.facts.listing_link import delta_of
         from imagelint.sources.manifest_delta import manifest_delta
 
         assert self.listings is not None
@@ -195,7 +196,11 @@ class _GitResolver:
                     continue
                 listing, since = kept
                 delta, text = None, b""
-                if listing.manifest != out.md5:
+                if since is not None and old.md5 == out.md5:  # the linked manifest itself
+                    delta = delta_of(since, len(listing), listing.relpath)
+                    if delta is None:
+                        continue
+                elif listing.manifest != out.md5:
                     text = self.manifests.cached_bytes(out) or b""
                     delta = manifest_delta(listing.text, listing.starts, listing.relpath, text) if text else None
                     if delta is None:
