@@ -399,6 +399,8 @@ def cold_checks(args: argparse.Namespace, files: Sequence[Path], folder: Path, w
                 imagelint: Path) -> list[Row]:
     rows = []
     small = subset(files, args.cleanvision_images, work / "cleanvision") if args.competitors_python else None
+    for path in files:  # into the page cache: the first tool timed would otherwise wait for the disk alone
+        path.read_bytes()
     for jobs in args.jobs:
         cache = work / f"index-cold-{jobs}"
         env = {**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}
