@@ -59,6 +59,12 @@ def commit(repo: Path, cache: Path, message: str) -> subprocess.CompletedProcess
     return subprocess.run(["git", "commit", "-m", message], cwd=repo, env=env, capture_output=True, text=True)
 
 
+def assert_refused_as_leak(repo: Path, cache: Path, message: str, path: str) -> None:
+    refused = commit(repo, cache, message)
+    assert refused.returncode == 1
+    assert f"{path}: IMG303" in refused.stdout + refused.stderr
+
+
 def test_commits_keep_links_to_the_pushed_listing_and_find_a_leak_of_an_image_committed_through_one(
         large: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     repo, cache, plain = large
@@ -82,9 +88,7 @@ def test_commits_keep_links_to_the_pushed_listing_and_find_a_leak_of_an_image_co
     assert link is not None and link.base == base  # still the pushed listing, two commits on
     assert set(link.added) == {"train/cat/new.jpg", "test/cat/copy.jpg"}
     assert link.removed == {"train/dog/0.jpg"}
-    refused = commit(repo, cache, "a copy")
-    assert refused.returncode == 1
-    assert "data/test/cat/copy.jpg: IMG303" in refused.stdout + refused.stderr
+    assert_refused_as_leak(repo, cache, "a copy", "data/test/cat/copy.jpg")
 
 
 def test_an_image_restored_to_its_listed_bytes_is_checked_as_changed(
@@ -102,9 +106,7 @@ def test_an_image_restored_to_its_listed_bytes_is_checked_as_changed(
     fast, _ = check(repo, cache, monkeypatch)
     assert fast == check(repo, plain, monkeypatch)[0]
     assert ("data/train/cat/leak.jpg", "IMG303") in {(path, code) for path, code, _ in fast}
-    refused = commit(repo, cache, "the leak again")
-    assert refused.returncode == 1
-    assert "data/train/cat/leak.jpg: IMG303" in refused.stdout + refused.stderr
+    assert_refused_as_leak(repo, cache, "the leak again", "data/train/cat/leak.jpg")
 
 
 def test_stats_after_a_linked_commit_come_from_the_listing_and_match_the_records(

@@ -51,7 +51,7 @@ def delta_of(since: Since, rows: int, relpath_of: Callable[[int], str]) -> Delta
     """The change ``since`` holds over the ``rows``-entry listing (relpaths in order), as walking
     the linked manifest's bytes would give it, without reading them; None when it does not fit
     the listing. A link is written from such a walk, so for the linked manifest itself (stats,
-    an unchanged pointer) this is the same answer for none of the 2 x 80 MB a walk compares."""
+    an unchanged pointer) this is the same answer without the 2 x 80 MB a walk compares."""
     def first_at_or_after(relpath: str) -> int:
         low, high = 0, rows
         while low < high:
@@ -112,4 +112,3 @@ def write_link(folder: Path, since: Since) -> bool:
         shutil.rmtree(temp, ignore_errors=True)
         return False
     return True
-
