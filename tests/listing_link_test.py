@@ -15,8 +15,9 @@ import yaml
 from flat_commit_test import check, manifest_of, pushed_caches
 from hook_test import local_hooks_config
 from images import encode, photo, write, write_photo
-from imagelint.facts.listing import kept_in_full, keep_link, listing_folder
+from imagelint.facts.listing import kept_in_full, keep_link, listing_folder, listing_from_snapshot
 from imagelint.facts.listing_link import LINK_MOST, Since, delta_of, read_link, since_of, worth_linking
+from imagelint.facts.snapshot import Snapshot
 from imagelint.sources.manifest_delta import canonical_manifest, manifest_delta
 from repo_helpers import dvc, git, new_repo
 from stats_columns_test import stats
@@ -172,17 +173,18 @@ def test_a_link_gives_back_the_delta_its_manifest_walk_gave(seed: int) -> None:
             entries[relpath] = f"{rng.getrandbits(128):032x}"
     for i in range(rng.randint(0, 12)):
         entries[f"{rng.choice('abcd')}/{rng.randint(0, 400):04d}x.jpg"] = f"{rng.getrandbits(128):032x}"
-    old, starts = canonical_manifest(base)
+    listing = listing_from_snapshot(Snapshot("a" * 32 + ".dir", dict(base), {}))
+    assert listing is not None
     new, _ = canonical_manifest(sorted(entries.items()))
-    walked = manifest_delta(old, starts, lambda row: base[row][0], new)
+    walked = manifest_delta(listing.text, listing.starts, listing.relpath, new)
     assert walked is not None
-    since = since_of("a" * 32 + ".dir", len(base), lambda row: base[row][0], walked)
-    derived = delta_of(since, len(base), lambda row: base[row][0])
+    since = since_of(listing, walked)
+    derived = delta_of(since, listing)
     assert derived is not None
     assert (derived.kept, derived.added) == (walked.kept, walked.added)
 
 
 def test_a_link_that_does_not_fit_its_listing_gives_no_delta() -> None:
-    base = [("a.jpg", "0" * 32), ("b.jpg", "1" * 32)]
-    since = Since("a" * 32 + ".dir", {}, frozenset({"c.jpg"}))
-    assert delta_of(since, len(base), lambda row: base[row][0]) is None
+    listing = listing_from_snapshot(Snapshot("a" * 32 + ".dir", {"a.jpg": "0" * 32, "b.jpg": "1" * 32}, {}))
+    assert listing is not None
+    assert delta_of(Since(listing.manifest, {}, frozenset({"c.jpg"})), listing) is None

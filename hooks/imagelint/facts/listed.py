@@ -64,7 +64,7 @@ def keep_listings(resolution: Resolution, checked: Sequence[Inspection], index: 
     for part in resolution.listings:
         if part.delta is None or part.delta.starts is None or listing_folder(cache, part.manifest).is_dir():
             continue
-        since = since_of(part.listing.manifest, len(part.listing), part.listing.relpath, part.delta)
+        since = since_of(part.listing, part.delta)
         if worth_linking(since, len(part.listing)):
             keep_link(cache, part.manifest, since)
             continue

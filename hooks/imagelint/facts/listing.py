@@ -67,6 +67,14 @@ class Listing:
         start = end - int(self.columns["relpath.len"][row])
         return bytes(self.columns["relpath.utf8"][start:end]).decode("utf-8", "surrogatepass")
 
+    def position(self, relpath: str) -> int:
+        """The first row whose relpath is not before ``relpath`` (relpaths are sorted)."""
+        low, high = 0, len(self)
+        while low < high:
+            middle = (low + high) // 2
+            low, high = (middle + 1, high) if self.relpath(middle) < relpath else (low, middle)
+        return low
+
     def md5(self, row: int) -> str:
         return bytes(self.columns["md5"][row]).hex()
 
@@ -80,8 +88,12 @@ class Listing:
 
 
 def listing_folder(cache_dir: Path, manifest: str) -> Path:
+    return _in_tag_folder(cache_dir / "listings" / version_tag(), manifest)
+
+
+def _in_tag_folder(tag_folder: Path, manifest: str) -> Path:
     name = manifest.removesuffix(".dir")
-    return cache_dir / "listings" / version_tag() / name[:2] / name[2:]
+    return tag_folder / name[:2] / name[2:]
 
 
 def load_kept(cache_dir: Path, manifest: str) -> tuple[Listing, Since | None] | None:
@@ -241,12 +253,7 @@ def _prune(tag_folder: Path) -> None:
         return
     links = [p for _, p in kept if (p / LINK).exists()]
     full = [p for _, p in kept if p not in links]
-    stale = [p for p in links[:LINKS_KEPT] if _base_folder(tag_folder, p) not in full[:LISTINGS_KEPT]]
+    stale = [p for p in links[:LINKS_KEPT]
+             if (since := read_link(p)) is None or _in_tag_folder(tag_folder, since.base) not in full[:LISTINGS_KEPT]]
     for folder in links[LINKS_KEPT:] + stale + full[LISTINGS_KEPT:]:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _base_folder(tag_folder: Path, link: Path) -> Path | None:
-    since = read_link(link)
-    name = since.base.removesuffix(".dir") if since else ""
-    return tag_folder / name[:2] / name[2:] if since else None

@@ -18,9 +18,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from imagelint.sources.manifest_delta import Delta
+
+if TYPE_CHECKING:
+    from imagelint.facts.listing import Listing
 
 #: Most entries a link holds; beyond them a commit writes the full listing.
 LINK_MOST = 250
@@ -41,33 +44,27 @@ class Since:
         return frozenset(self.added) | self.removed
 
 
-def since_of(base: str, rows: int, relpath_of: Callable[[int], str], delta: Delta) -> Since:
-    """The link of the manifest that ``delta`` describes over the ``rows``-entry listing of ``base``."""
+def since_of(listing: Listing, delta: Delta) -> Since:
+    """The link of the manifest that ``delta`` describes over ``listing``."""
     added = {relpath: md5 for group in delta.added for relpath, md5 in group}
-    return Since(base, added, frozenset(relpath_of(row) for row in delta.removed(rows)))
+    return Since(listing.manifest, added, frozenset(listing.relpath(row) for row in delta.removed(len(listing))))
 
 
-def delta_of(since: Since, rows: int, relpath_of: Callable[[int], str]) -> Delta | None:
-    """The change ``since`` holds over the ``rows``-entry listing (relpaths in order), as walking
-    the linked manifest's bytes would give it, without reading them; None when it does not fit
-    the listing. A link is written from such a walk, so for the linked manifest itself (stats,
-    an unchanged pointer) this is the same answer without the 2 x 80 MB a walk compares."""
-    def first_at_or_after(relpath: str) -> int:
-        low, high = 0, rows
-        while low < high:
-            middle = (low + high) // 2
-            low, high = (middle + 1, high) if relpath_of(middle) < relpath else (low, middle)
-        return low
-
+def delta_of(since: Since, listing: Listing) -> Delta | None:
+    """The change ``since`` holds over ``listing``, as walking the linked manifest's bytes would
+    give it, without reading them; None when it does not fit the listing. A link is written from
+    such a walk, so for the linked manifest itself (stats, an unchanged pointer) this is the same
+    answer without the 2 x 80 MB a walk compares."""
+    rows = len(listing)
     removed = set()
     for relpath in since.removed:
-        row = first_at_or_after(relpath)
-        if row >= rows or relpath_of(row) != relpath:
+        row = listing.position(relpath)
+        if row >= rows or listing.relpath(row) != relpath:
             return None
         removed.add(row)
     inserted: dict[int, list[tuple[str, str]]] = {}
     for relpath, md5 in sorted(since.added.items()):
-        inserted.setdefault(first_at_or_after(relpath), []).append((relpath, md5))
+        inserted.setdefault(listing.position(relpath), []).append((relpath, md5))
     kept: list[tuple[int, int]] = []
     added: list[list[tuple[str, str]]] = [[]]
     cursor = 0

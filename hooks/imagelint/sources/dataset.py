@@ -83,15 +83,10 @@ class ListingPart:
         """The kept row listing ``path`` (relpaths are sorted), or None."""
         if not path.startswith(self.folder):
             return None
-        relpath, low, high = path[len(self.folder):], 0, len(self.listing)
-        while low < high:
-            middle = (low + high) // 2
-            if self.listing.relpath(middle) < relpath:
-                low = middle + 1
-            else:
-                high = middle
-        found = low < len(self.listing) and self.listing.relpath(low) == relpath
-        return low if found and any(start <= low < stop for start, stop in self.kept_ranges()) else None
+        relpath = path[len(self.folder):]
+        row = self.listing.position(relpath)
+        found = row < len(self.listing) and self.listing.relpath(row) == relpath
+        return row if found and any(start <= row < stop for start, stop in self.kept_ranges()) else None
 
     def refs_without_facts(self) -> list[ImageRef]:
         """Kept images the listing has no facts for (they are looked up like any other ref)."""

@@ -197,7 +197,7 @@ class _GitResolver:
                 listing, since = kept
                 delta, text = None, b""
                 if since is not None and old.md5 == out.md5:  # the linked manifest itself
-                    delta = delta_of(since, len(listing), listing.relpath)
+                    delta = delta_of(since, listing)
                     if delta is None:
                         continue
                 elif listing.manifest != out.md5:
