@@ -177,8 +177,8 @@ def _to_row(facts: ImageFacts) -> tuple:
     row = list(_FIELDS(facts))
     row[_MD5_AT] = bytes.fromhex(row[_MD5_AT])
     for at in _HASHES_AT:
-        if row[at] is not None and row[at] >= _SIGNED:
-            row[at] -= 1 << 64
+        if row[at] is not None:
+            row[at] = signed_hash(row[at])
     for at, scale in _SCALED_AT:
         if row[at] is not None:
             row[at] = round(row[at] * scale)
