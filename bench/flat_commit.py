@@ -115,9 +115,7 @@ def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[
     the new images)."""
     repo, folder, entries = build_base(top, count, templates)
     cache = top / f"cache-{count}"
-    speed.measure([str(imagelint), "facts", "pull", "--from", str(folder)],
-                  env={**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}, cwd=repo)
-    assert listing_folder(cache, head_manifest(repo, "HEAD")).is_dir()
+    pull_facts(imagelint, repo, folder, cache)
     if linked:
         commit_linked(repo, cache, entries, templates, linked)
     added = []
@@ -131,6 +129,33 @@ def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[
     (repo / "data" / "train.dvc").write_text(pointer(name, len(entries)))
     speed._git(repo, "add", "data/train.dvc")
     return repo, cache, added
+
+
+def pull_facts(imagelint: Path, repo: Path, folder: Path, cache: Path) -> None:
+    """``imagelint facts pull --from folder`` into ``cache``, as a runner or teammate would: index
+    rows and the listing of the head manifest."""
+    speed.measure([str(imagelint), "facts", "pull", "--from", str(folder)],
+                  env={**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}, cwd=repo)
+    assert listing_folder(cache, head_manifest(repo, "HEAD")).is_dir()
+
+
+def template_facts(root: Path, work: Path) -> list[ImageFacts]:
+    """The facts of ``TEMPLATES`` distinct small JPEGs cut from the corpus photographs."""
+    small = speed.small_images(root, TEMPLATES, work / "small")
+    return [read_image_facts((small.folder / f"{i:06d}.jpg").read_bytes(), 10**9) for i in range(TEMPLATES)]
+
+
+def dataset_arguments(description: str, baseline: str) -> argparse.ArgumentParser:
+    """The options this script and ``flat_stats.py`` share; ``baseline`` says what the baseline route is."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--baseline-repeats", type=int, default=3, help=f"runs of the route {baseline}")
+    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_ROOT)
+    parser.add_argument("--imagelint", type=Path, default=Path(sys.executable).parent / "imagelint")
+    parser.add_argument("--linked", type=int, default=0,
+                        help="images committed through a link since the pulled listing (at most LINK_MOST)")
+    return parser
 
 
 def commit_linked(repo: Path, cache: Path, entries: dict[str, str], templates: Sequence[ImageFacts],
@@ -163,22 +188,13 @@ def head_manifest(repo: Path, rev: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000, 1_000_000])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--baseline-repeats", type=int, default=3, help="runs of the route without a listing")
-    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_ROOT)
-    parser.add_argument("--imagelint", type=Path, default=Path(sys.executable).parent / "imagelint")
-    parser.add_argument("--linked", type=int, default=0,
-                        help="images committed through a link since the pulled listing (at most LINK_MOST)")
-    args = parser.parse_args(argv)
+    args = dataset_arguments(__doc__.splitlines()[0], "without a listing").parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="imagelint-flat-"))
     try:
         print(speed.machine(), file=sys.stderr)
         camera = speed.camera_corpus(args.corpus, 12 * NEW, work / "camera")
         new = speed.twelve_megapixels(camera, NEW)
-        small = speed.small_images(args.corpus, TEMPLATES, work / "small")
-        templates = [read_image_facts((small.folder / f"{i:06d}.jpg").read_bytes(), 10**9) for i in range(TEMPLATES)]
+        templates = template_facts(args.corpus, work)
         setups = {}
         for size in args.sizes:
             print(f"building {size}", file=sys.stderr)

@@ -25,39 +25,22 @@ from typing import Sequence
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-import corpus  # noqa: E402
 import flat_commit  # noqa: E402
 import speed  # noqa: E402
 
-from imagelint.facts.image_facts import read_image_facts  # noqa: E402
-from imagelint.facts.listing import listing_folder  # noqa: E402
-
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000, 1_000_000])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--baseline-repeats", type=int, default=3, help="runs of the route with a record per image")
-    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_ROOT)
-    parser.add_argument("--imagelint", type=Path, default=Path(sys.executable).parent / "imagelint")
-    parser.add_argument("--linked", type=int, default=0,
-                        help="images committed through a link since the pulled listing (flat_commit.commit_linked)")
-    args = parser.parse_args(argv)
+    args = flat_commit.dataset_arguments(__doc__.splitlines()[0], "with a record per image").parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="imagelint-stats-"))
     try:
         print(speed.machine(), file=sys.stderr)
-        small = speed.small_images(args.corpus, flat_commit.TEMPLATES, work / "small")
-        templates = [read_image_facts((small.folder / f"{i:06d}.jpg").read_bytes(), 10**9)
-                     for i in range(flat_commit.TEMPLATES)]
+        templates = flat_commit.template_facts(args.corpus, work)
         setups = {}
         for size in args.sizes:
             print(f"building {size}", file=sys.stderr)
             repo, folder, entries = flat_commit.build_base(work, size, templates)
-            manifest = flat_commit.head_manifest(repo, "HEAD")
             cache = work / f"cache-{size}"
-            env = {**os.environ, "IMAGELINT_CACHE_DIR": str(cache)}
-            speed.measure([str(args.imagelint), "facts", "pull", "--from", str(folder)], env=env, cwd=repo)
-            assert listing_folder(cache, manifest).is_dir()
+            flat_commit.pull_facts(args.imagelint, repo, folder, cache)
             if args.linked:
                 flat_commit.commit_linked(repo, cache, entries, templates, args.linked)
             plain = work / f"plain-{size}"
