@@ -14,7 +14,9 @@ root): the hook with the base listing (the flat route) and, as the same-run base
 with no listing (the route with a ref per image). Before every run the 10 new images' facts and
 the listing the previous run kept are removed, so each run decodes exactly 10. Runs of all
 sizes are interleaved, so that the machine's load falls on all of them alike.
-With ``--linked N``, N more images were committed after the pull by commits that kept a link
+The commit before the timed one ran the hook too (10 other new images): its judged class
+samples (``rules.sample_findings``) are what the timed commit finds, and any it judges itself
+are removed before the next run. With ``--linked N``, N more images were committed after the pull by commits that kept a link
 (``facts.listing_link``) rather than a listing: the hook starts from the pulled listing plus
 those N, the most a link holds being ``LINK_MOST``. ``bench/flat_stats.py`` times
 ``imagelint stats`` on the same kind of dataset.
@@ -48,6 +50,7 @@ from imagelint.facts.index import FactsIndex  # noqa: E402
 from imagelint.facts.listing import keep_link, listing_folder  # noqa: E402
 from imagelint.facts.listing_link import Since, read_link  # noqa: E402
 from imagelint.facts.sharing import snapshot_key  # noqa: E402
+from imagelint.rules import sample_findings  # noqa: E402
 from imagelint.facts.snapshot import snapshot_bytes  # noqa: E402
 
 TEMPLATES = 300
@@ -108,27 +111,36 @@ def build_base(top: Path, count: int, templates: Sequence[ImageFacts]) -> tuple[
     return repo, folder, entries
 
 
-def build(top: Path, count: int, templates: Sequence[ImageFacts], new: Sequence[Path], imagelint: Path,
-          linked: int) -> tuple[Path, Path, list[str]]:
+def build(top: Path, count: int, templates: Sequence[ImageFacts], previous: Sequence[Path], new: Sequence[Path],
+          imagelint: Path, linked: int) -> tuple[Path, Path, list[str]]:
     """The base (``build_base``), its facts pulled into a cache, ``linked`` more images committed
-    through a link (``commit_linked``), then 10 new images staged. Returns (repo, cache, md5s of
-    the new images)."""
+    through a link (``commit_linked``), the ``previous`` images committed through the hook, then
+    the ``new`` ones staged. Returns (repo, cache, md5s of the new images)."""
     repo, folder, entries = build_base(top, count, templates)
     cache = top / f"cache-{count}"
     pull_facts(imagelint, repo, folder, cache)
     if linked:
         commit_linked(repo, cache, entries, templates, linked)
+    stage(repo, entries, previous, "previous")
+    speed.measure([str(imagelint), "check", "data/train.dvc"], cwd=repo, ok=(0, 1),
+                  env={**os.environ, "IMAGELINT_CACHE_DIR": str(cache), "PRE_COMMIT": "1"})
+    speed._git(repo, "commit", "-q", "-m", "previous")
+    return repo, cache, stage(repo, entries, new, "new")
+
+
+def stage(repo: Path, entries: dict[str, str], images: Sequence[Path], name: str) -> list[str]:
+    """``images`` added as ``class{n}/{name}.jpg`` and the new manifest staged; their md5s."""
     added = []
-    for number, image in enumerate(new):
+    for number, image in enumerate(images):
         md5 = hashlib.md5(image.read_bytes()).hexdigest()
         speed._add_object(image, repo / ".dvc" / "cache" / "files" / "md5", md5,
-                          repo / "data" / "train" / f"class{number}/new.jpg")
-        entries[f"class{number}/new.jpg"] = md5
+                          repo / "data" / "train" / f"class{number}/{name}.jpg")
+        entries[f"class{number}/{name}.jpg"] = md5
         added.append(md5)
-    name, _ = write_manifest(repo / ".dvc" / "cache", entries)
-    (repo / "data" / "train.dvc").write_text(pointer(name, len(entries)))
+    manifest, _ = write_manifest(repo / ".dvc" / "cache", entries)
+    (repo / "data" / "train.dvc").write_text(pointer(manifest, len(entries)))
     speed._git(repo, "add", "data/train.dvc")
-    return repo, cache, added
+    return added
 
 
 def pull_facts(imagelint: Path, repo: Path, folder: Path, cache: Path) -> None:
@@ -174,12 +186,20 @@ def commit_linked(repo: Path, cache: Path, entries: dict[str, str], templates: S
     assert read_link(listing_folder(cache, name)) is not None
 
 
-def forget(cache: Path, md5s: Sequence[str], manifest: str) -> None:
-    """Back to the state before the commit: no facts of the new images, no listing of their manifest."""
+def forget(cache: Path, md5s: Sequence[str], manifest: str, judged: frozenset[str]) -> None:
+    """Back to the state before the commit: no facts of the new images, no listing of their
+    manifest, no judged class samples but the ``judged`` ones (``judged_samples``)."""
     for path in cache.glob("facts-*.sqlite"):
         with sqlite3.connect(path) as db:
             db.executemany("DELETE FROM facts WHERE md5 = ?", [(bytes.fromhex(m),) for m in md5s])
     shutil.rmtree(listing_folder(cache, manifest), ignore_errors=True)
+    for name in judged_samples(cache) - judged:
+        (cache / sample_findings.FOLDER / name).unlink()
+
+
+def judged_samples(cache: Path) -> frozenset[str]:
+    """The names of the class samples whose IMG5xx findings the cache keeps (``rules.sample_findings``)."""
+    return frozenset(path.name for path in (cache / sample_findings.FOLDER).glob("*.json"))
 
 
 def head_manifest(repo: Path, rev: str) -> str:
@@ -192,38 +212,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="imagelint-flat-"))
     try:
         print(speed.machine(), file=sys.stderr)
-        camera = speed.camera_corpus(args.corpus, 12 * NEW, work / "camera")
-        new = speed.twelve_megapixels(camera, NEW)
+        camera = speed.camera_corpus(args.corpus, 24 * NEW, work / "camera")
+        previous, new = speed.twelve_megapixels(camera, NEW), speed.twelve_megapixels(camera, 2 * NEW)[NEW:]
         templates = template_facts(args.corpus, work)
         setups = {}
         for size in args.sizes:
             print(f"building {size}", file=sys.stderr)
-            repo, cache, added = build(work, size, templates, new, args.imagelint, args.linked)
+            repo, cache, added = build(work, size, templates, previous, new, args.imagelint, args.linked)
             plain = work / f"plain-{size}"
             shutil.copytree(cache, plain, ignore=shutil.ignore_patterns("listings"))
-            setups[size] = (repo, cache, plain, added, head_manifest(repo, ""))
+            setups[size] = (repo, cache, plain, added, head_manifest(repo, ""), judged_samples(cache))
         flat: dict[int, list[speed.Run]] = {size: [] for size in args.sizes}
+        judging: dict[int, set[bool]] = {size: set() for size in args.sizes}
         full: dict[int, list[speed.Run]] = {size: [] for size in args.sizes}
         for repeat in range(args.repeats):
-            for size, (repo, cache, plain, added, manifest) in setups.items():
+            for size, (repo, cache, plain, added, manifest, judged) in setups.items():
                 for folder, runs, limit in ((cache, flat, args.repeats), (plain, full, args.baseline_repeats)):
                     if repeat >= limit:
                         continue
-                    forget(folder, added, manifest)
+                    forget(folder, added, manifest, judged)
                     env = {**os.environ, "IMAGELINT_CACHE_DIR": str(folder), "PRE_COMMIT": "1"}
                     runs[size].append(speed.measure([str(args.imagelint), "check", "data/train.dvc"], env=env,
                                                     cwd=repo, ok=(0, 1)))
                     decoded = speed.index_rows(folder)
+                    if folder == cache:
+                        judging[size].add(bool(judged_samples(folder) - judged))
                     assert listing_folder(folder, manifest).is_dir() == (folder == cache), "route not taken"
                     print(f"  {size} {'flat' if folder == cache else 'full'}: {runs[size][-1].seconds:.3f} s, "
                           f"{decoded} index rows", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(report(flat, full, args))
+    print(report(flat, full, judging, args))
     return 0
 
 
-def report(flat: dict[int, list[speed.Run]], full: dict[int, list[speed.Run]], args: argparse.Namespace) -> str:
+def report(flat: dict[int, list[speed.Run]], full: dict[int, list[speed.Run]], judging: dict[int, set[bool]],
+           args: argparse.Namespace) -> str:
     def figure(runs: Sequence[speed.Run]) -> str:
         times = [run.seconds for run in runs]
         return f"{statistics.median(times):.3f} ({min(times):.3f}-{max(times):.3f})"
@@ -238,13 +262,14 @@ def report(flat: dict[int, list[speed.Run]], full: dict[int, list[speed.Run]], a
              f"| dataset images | hook, from the listing: median s (min-max of {args.repeats}) | / {smallest:,} "
              f"| CPU s (median), / {smallest:,} | hook peak RSS MB "
              f"| hook without a listing (same run): median s (min-max of {args.baseline_repeats}) "
-             "| its CPU s | its peak RSS MB |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| its CPU s | its peak RSS MB | class samples judged again |", "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for size in sorted(flat):
         median = statistics.median(run.seconds for run in flat[size])
         lines.append(f"| {size:,} | {figure(flat[size])} | {median / base:.2f} "
                      f"| {cpu(flat[size]):.2f}, {cpu(flat[size]) / cpu(flat[smallest]):.2f} "
                      f"| {max(run.max_rss_mb for run in flat[size]):.0f} | {figure(full[size])} "
-                     f"| {cpu(full[size]):.2f} | {max(run.max_rss_mb for run in full[size]):.0f} |")
+                     f"| {cpu(full[size]):.2f} | {max(run.max_rss_mb for run in full[size]):.0f} "
+                     f"| {'/'.join('yes' if again else 'no' for again in sorted(judging[size]))} |")
     return "\n".join(lines) + "\n"
 
 

@@ -92,7 +92,7 @@ def arrangement(photos: list[Image.Image], classes: int, per_class: int, rng: ra
                 image = ImageEnhance.Brightness(image).enhance(0.6 if plant == "darkened" else 0.35)
             exif = camera_exif("Canon EOS 5D") if k == 0 and plant == "camera" else b""
             cut.append(jpeg(image, 60 if k == 0 and plant == "jpeg-quality" else quality, exif))
-        entries.append(ClassImages(f"c{k}", per_class, profiles(cut)))
+        entries.append(ClassImages(f"c{k}", profiles(cut)))
     return SplitProfiles("train", tuple(entries))
 
 

@@ -137,10 +137,10 @@ def test_a_class_whose_sizes_have_a_middle_quartile_of_one_value_is_not_low_dive
 
     middle = images(*[0.11] * 10, *[0.05] * 3, *[0.4] * 3)
     spread = images(*[0.05] * 4, *[0.11] * 4, *[0.15] * 4, *[0.4] * 4)
-    split = SplitProfiles("data/train", (ClassImages("aa", 16, middle), ClassImages("bb", 16, spread),
-                                         ClassImages("cc", 16, spread)))
+    split = SplitProfiles("data/train", (ClassImages("aa", middle), ClassImages("bb", spread),
+                                         ClassImages("cc", spread)))
     assert diversity_findings([split], Config()) == []
-    one_size = SplitProfiles("data/train", (ClassImages("aa", 16, images(*[0.11] * 16)), *split.classes[1:]))
+    one_size = SplitProfiles("data/train", (ClassImages("aa", images(*[0.11] * 16)), *split.classes[1:]))
     assert [f.message.split(":")[0] for f in diversity_findings([one_size], Config())] == [
         "class 'aa' is far less varied than the other classes"]
 

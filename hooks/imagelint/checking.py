@@ -226,14 +226,13 @@ def _dataset_findings(
     import numpy as np
 
     from imagelint.rules.balance import BalanceScope, balance_findings, split_folder
-    from imagelint.rules.diversity import diversity_findings
-    from imagelint.rules.shortcuts import shortcut_findings
+    from imagelint.rules.sample_findings import sample_findings
     from imagelint.stats.document import (
         NO_SPLIT, ROOT_KEY, class_counts_of_folders, class_counts_stats, folder_record, labelled_record,
     )
     from imagelint.stats.labels import read_labels
     from imagelint.stats.layout import place
-    from imagelint.stats.split_profiles import split_profiles
+    from imagelint.stats.split_profiles import class_samples
 
     paths = [ref.path for ref in dataset]
     if config.labels == "folders":
@@ -263,5 +262,4 @@ def _dataset_findings(
             if len(classes) == 1:  # an image of several classes says nothing about one class's look
                 split = placement.split or image.split  # type: ignore[union-attr]
                 groups[row] = names.setdefault((split_folder(placement.root, split), classes[0]), len(names))
-    splits = split_profiles(groups, list(names), reference.md5, index)
-    return findings + shortcut_findings(splits, config) + diversity_findings(splits, config)
+    return findings + sample_findings(class_samples(groups, list(names), reference.md5), config, index)

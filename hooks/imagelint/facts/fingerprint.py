@@ -117,8 +117,8 @@ def smooth(values: "np.ndarray") -> "np.ndarray":
     """Whether each signature is of a smooth image with a layout (one bit, without unpacking)."""
     import numpy as np
 
-    values = np.asarray(values, dtype=np.uint64)
-    return ((values >> np.uint64(2 * _TINT_BITS)) & np.uint64(1)).astype(bool) & (values != NO_LAYOUT)
+    # a signature with the bit set is not NO_LAYOUT (0): one mask answers both
+    return (np.asarray(values, dtype=np.uint64) & np.uint64(1 << (2 * _TINT_BITS))) != 0
 
 
 def mirrored(values: "np.ndarray") -> "np.ndarray":

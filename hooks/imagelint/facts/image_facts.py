@@ -86,23 +86,31 @@ class ImageFacts:
 
     @property
     def camera(self) -> str | None:
-        """Make and model as one name ("Canon EOS 5D", not "Canon Canon EOS 5D")."""
-        make, model = self.camera_make or "", self.camera_model or ""
-        if model.lower().startswith(make.lower().split(" ")[0]):
-            return model or None
-        return f"{make} {model}".strip() or None
+        return camera_name(self.camera_make, self.camera_model)
 
     @property
     def aspect_ratio(self) -> float | None:
-        """Width over height as shown upright (EXIF orientations 5 to 8 swap the sides)."""
-        if not self.width or not self.height:
-            return None
-        width, height = (self.height, self.width) if (self.orientation or 1) >= 5 else (self.width, self.height)
-        return round(width / height, 3)
+        return upright_aspect_ratio(self.width, self.height, self.orientation)
 
     @property
     def was_read(self) -> bool:
         return bool(self.md5)
+
+
+def camera_name(make: str | None, model: str | None) -> str | None:
+    """Make and model as one name ("Canon EOS 5D", not "Canon Canon EOS 5D")."""
+    make, model = make or "", model or ""
+    if model.lower().startswith(make.lower().split(" ")[0]):
+        return model or None
+    return f"{make} {model}".strip() or None
+
+
+def upright_aspect_ratio(width: int | None, height: int | None, orientation: int | None) -> float | None:
+    """Width over height as shown upright (EXIF orientations 5 to 8 swap the sides)."""
+    if not width or not height:
+        return None
+    width, height = (height, width) if (orientation or 1) >= 5 else (width, height)
+    return round(width / height, 3)
 
 
 def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:

@@ -99,12 +99,14 @@ def near_candidates(reference: "Reference", rows: np.ndarray, queries: list[int]
     """Confirmed candidate pairs of ``queries`` (indices into ``rows``) against every row."""
     everyone = np.arange(len(rows))
     asked = np.array(queries if mirrored else [], dtype=np.int64)
-    signatures = reference.signature[rows]
-    smooth = np.flatnonzero(fingerprint.smooth(signatures))
-    smooth_asked = np.intersect1d(smooth, asked)
-    keys = {FULL: _Keys(everyone, reference.phash[rows]), INNER: _Keys(everyone, reference.phash_inner[rows]),
-            PROBE: _Keys(everyone, reference.phash_probe[rows]),
-            MIRROR: _Keys(asked, reference.phash_mirror[rows][asked]),
+    # rows are sorted and distinct: all of them are every row, and the columns serve as they are
+    of = (lambda column: column) if len(rows) == len(reference.md5) else (lambda column: column[rows])
+    signatures = of(reference.signature)
+    is_smooth = fingerprint.smooth(signatures)
+    smooth, smooth_asked = np.flatnonzero(is_smooth), np.unique(asked[is_smooth[asked]])
+    keys = {FULL: _Keys(everyone, of(reference.phash)), INNER: _Keys(everyone, of(reference.phash_inner)),
+            PROBE: _Keys(everyone, of(reference.phash_probe)),
+            MIRROR: _Keys(asked, reference.phash_mirror[rows[asked]]),
             SMOOTH: _Keys(smooth, fingerprint.layout_key(signatures[smooth])),
             SMOOTH_MIRROR: _Keys(smooth_asked, fingerprint.layout_key(fingerprint.mirrored(signatures[smooth_asked])))}
     wanted = np.zeros(len(rows), dtype=bool)
@@ -124,8 +126,8 @@ def near_candidates(reference: "Reference", rows: np.ndarray, queries: list[int]
     keep = (confirmed(signatures[target], signatures[other], np.isin(query_kind, (MIRROR, SMOOTH_MIRROR)), tolerance,
                       smooth_pair)
             & (target != other) & (~turned | (closeness <= threshold)))
-    phash = reference.phash[rows]
-    distance = np.where(smooth_pair, popcount(phash[target] ^ phash[other]), distance)
+    phash = reference.phash
+    distance = np.where(smooth_pair, popcount(phash[rows[target]] ^ phash[rows[other]]), distance)
     return [Candidate(int(t), int(o), int(d), MATCHES[(int(a), int(b))])
             for t, o, d, a, b in zip(target[keep], other[keep], distance[keep], query_kind[keep], other_kind[keep])]
 

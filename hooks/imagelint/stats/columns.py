@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from imagelint.config import Config
-from imagelint.facts.image_facts import ImageFacts
+from imagelint.facts.image_facts import ImageFacts, camera_name, upright_aspect_ratio
 from imagelint.sources.dataset import ListingPart
 from imagelint.stats.classes import REDUNDANCY_SAMPLE, hash_distances, redundancy, sorted_spread
 from imagelint.stats.document import NO_SPLIT, ROOT_KEY, assemble
@@ -64,7 +64,7 @@ def listing_rows(part: ListingPart) -> Rows:
         rows = slice(None)
     formats, format_names = _codes(columns, ("format",), rows)
     camera, pairs = _codes(columns, ("camera_make", "camera_model"), rows)
-    cameras = [ImageFacts(md5="", size=0, camera_make=make, camera_model=model).camera or NONE for make, model in pairs]
+    cameras = [camera_name(make, model) or NONE for make, model in pairs]
     width, height = columns["width"][rows], columns["height"][rows]
     profiled = (columns["format.len"][rows] >= 0) & (columns["error.len"][rows] <= 0)
     quality = np.where(columns["jpeg_quality.null"][rows], np.nan, columns["jpeg_quality"][rows].astype(np.float64))
@@ -208,9 +208,9 @@ def _shape_numbers(width: np.ndarray, height: np.ndarray, turned: np.ndarray) ->
     aspect, megapixels = [], []
     for key in shapes.tolist():
         w, h, swap = key >> 33, (key >> 1) & 0xFFFFFFFF, key & 1
-        facts = ImageFacts(md5="", size=0, width=w, height=h, orientation=6 if swap else None)
-        aspect.append(np.nan if facts.aspect_ratio is None else facts.aspect_ratio)
-        megapixels.append(round(facts.pixels / 1e6, 3))
+        ratio = upright_aspect_ratio(w, h, 6 if swap else None)
+        aspect.append(np.nan if ratio is None else ratio)
+        megapixels.append(round(w * h / 1e6, 3))
     shape_of = shape_of.reshape(-1)
     return np.array(aspect, np.float64)[shape_of], np.array(megapixels, np.float64)[shape_of]
 
