@@ -71,7 +71,8 @@ def test_a_damaged_kept_file_is_judged_again(tmp_path: Path) -> None:
     index = FactsIndex(tmp_path)
     samples = _samples(index, "camera")
     found = judged.sample_findings(samples, Config(min_class_images=1), index)
-    for text in ("{", '[["a", "IMG501"]]', '[["a", "IMG501", "r", "fatal", "m", []]]'):
+    for text in ("{", '[["a", "IMG501"]]', '[["a", "IMG501", "r", "fatal", "m", []]]',
+                 '[["a", "IMG501", "r", "warning", 5, []]]', '[["a", "IMG501", "r", "warning", "m", [7]]]'):
         _kept(tmp_path)[0].write_text(text)
         assert judged.sample_findings(samples, Config(min_class_images=1), index) == found
         assert json.loads(_kept(tmp_path)[0].read_text())[0][1] == "IMG501"

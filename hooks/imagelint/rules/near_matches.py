@@ -99,8 +99,11 @@ def near_candidates(reference: "Reference", rows: np.ndarray, queries: list[int]
     """Confirmed candidate pairs of ``queries`` (indices into ``rows``) against every row."""
     everyone = np.arange(len(rows))
     asked = np.array(queries if mirrored else [], dtype=np.int64)
-    # rows are sorted and distinct: all of them are every row, and the columns serve as they are
-    of = (lambda column: column) if len(rows) == len(reference.md5) else (lambda column: column[rows])
+    whole = len(rows) == len(reference.md5)  # rows are sorted and distinct: then they are every row
+
+    def of(column: np.ndarray) -> np.ndarray:
+        return column if whole else column[rows]
+
     signatures = of(reference.signature)
     is_smooth = fingerprint.smooth(signatures)
     smooth, smooth_asked = np.flatnonzero(is_smooth), np.unique(asked[is_smooth[asked]])

@@ -3,8 +3,8 @@
 They depend on nothing but the samples (``stats.split_profiles``: each class's images with the
 smallest md5s), their facts, two settings and the code that judges them. A commit of 10 images
 into classes of 100,000 rarely changes a sample, so the findings are kept in the cache folder
-under a digest of all of that and read back, instead of fetching and judging 4,000 profiles on
-every commit. A sample with an image the index has no facts for is judged but not kept.
+under a digest of all of that (and of numpy's version, which computes the scores) and read
+back, instead of fetching and judging 4,000 profiles on every commit. A sample with an image the index has no facts for is judged but not kept.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 from imagelint.atomic import write_text_atomic
 from imagelint.config import Config
@@ -46,7 +48,7 @@ def sample_findings(samples: Sequence[ClassSample], config: Config, index: Facts
 
 
 def _digest(samples: Sequence[ClassSample], config: Config) -> str:
-    digest = hashlib.sha256(f"{_judges()} {fingerprint()} {config.shortcut_threshold!r} "
+    digest = hashlib.sha256(f"{_judges()} {fingerprint()} numpy {np.__version__} {config.shortcut_threshold!r} "
                             f"{config.diversity_threshold!r}".encode())
     for sample in samples:
         digest.update(json.dumps([sample.split, sample.label]).encode())
@@ -66,10 +68,12 @@ def _read(path: Path) -> list[Finding] | None:
     """The kept findings, or None when there are none or the file is not what ``_keep`` writes."""
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-        return [Finding(path_, code, rule, Severity(severity), message, tuple(related))
-                for path_, code, rule, severity, message, related in rows]
+        found = [Finding(path_, code, rule, Severity(severity), message, tuple(related))
+                 for path_, code, rule, severity, message, related in rows]
     except (OSError, ValueError, TypeError):
         return None
+    texts = [text for f in found for text in (f.path, f.code, f.rule, f.message, *f.related)]
+    return found if all(isinstance(text, str) for text in texts) else None
 
 
 def _keep(folder: Path, path: Path, found: Sequence[Finding]) -> None:
