@@ -115,10 +115,12 @@ def read_snapshot(data: bytes, manifest: str) -> Snapshot:
     entries = dict(zip(relpaths, md5s))
     if len(entries) != count or manifest_digest(entries) != manifest:
         raise SnapshotError("its listing does not hash to the manifest name")
-    facts = {}
-    for i in np.flatnonzero(has_facts).tolist():
-        facts[md5s[i]] = ImageFacts(md5=md5s[i], **{name: values[name][i] for name, _ in FACT_COLUMNS})
-    return Snapshot(manifest, entries, facts)
+    rows = np.flatnonzero(has_facts).tolist()
+    if len(rows) < count:
+        md5s = [md5s[i] for i in rows]
+        values = {name: [column[i] for i in rows] for name, column in values.items()}
+    built = map(ImageFacts, *(md5s if f.name == "md5" else values[f.name] for f in fields(ImageFacts)))
+    return Snapshot(manifest, entries, dict(zip(md5s, built)))
 
 
 def _columns(data: bytes) -> dict[str, np.ndarray]:
