@@ -56,3 +56,51 @@ def test_garbage_and_zip_bombs_are_refused() -> None:
         archive.writestr("md5.npy", b"\0" * 50_000_000)
     with pytest.raises(SnapshotError, match="implausibly"):
         read_snapshot(buffer.getvalue(), MANIFEST)
+
+
+def _doctored(columns: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **columns)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("case", ["as written", "a copy at two paths", "rows of one md5 that disagree",
+                                  "facts on a row without them", "values on a row without facts"])
+def test_a_pull_stores_and_keeps_from_the_columns_what_it_would_from_facts(tmp_path, case: str) -> None:
+    """The table route (no ``ImageFacts`` per image) against the facts route, on the index rows
+    and on the listing's columns; the doctored cases are files this project never writes."""
+    import sqlite3
+
+    from imagelint.facts.index import FactsIndex
+    from imagelint.facts.listing import HOOK_COLUMNS, STATS_FIELDS
+    from imagelint.facts.snapshot import read_snapshot_table
+
+    copies = case in ("a copy at two paths", "rows of one md5 that disagree")
+    entries = {**ENTRIES, "zebra/copy.jpg": FACTS[0].md5} if copies else ENTRIES
+    manifest = manifest_digest(entries)
+    data = snapshot_bytes(manifest, entries, BY_MD5)
+    if case != "as written" and case != "a copy at two paths":
+        columns = dict(np.load(io.BytesIO(data), allow_pickle=False))
+        if case == "rows of one md5 that disagree":
+            columns["width"][0] += 1  # cat/1.jpg, whose md5 zebra/copy.jpg has too
+        elif case == "facts on a row without them":
+            columns["has_facts"][4], columns["width"][4] = True, 99  # labels.txt
+        else:
+            columns["width"][4], columns["width.null"][4] = 99, False
+        data = _doctored(columns)
+    table = read_snapshot_table(data, manifest)
+    snapshot = table.snapshot()
+    fields_kept = {name.split(".")[0] for name in HOOK_COLUMNS} | set(STATS_FIELDS)
+    from_table, from_facts = table.columns(fields_kept), snapshot.columns(fields_kept)
+    assert from_table.keys() == from_facts.keys()
+    assert all(np.array_equal(from_table[k], from_facts[k], equal_nan=from_table[k].dtype.kind == "f")
+               for k in from_table)
+    FactsIndex(tmp_path / "columns").store_columns(table.md5s, table.values, table.fact_rows())
+    FactsIndex(tmp_path / "facts").store(list(snapshot.facts.values()), {})
+
+    def rows(folder: str) -> list[tuple]:
+        (path,) = (tmp_path / folder).glob("facts-*.sqlite")
+        with sqlite3.connect(path) as db:
+            return db.execute("SELECT * FROM facts ORDER BY md5").fetchall()
+
+    assert rows("columns") == rows("facts") and len(rows("facts")) == len(snapshot.facts)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import fields
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Collection, Iterable, Iterator, Sequence, Tuple
+from typing import Collection, Iterable, Iterator, Mapping, Sequence, Tuple
 
 from imagelint.facts import image_facts
 from imagelint.facts.image_facts import ImageFacts
@@ -143,15 +143,34 @@ class FactsIndex:
         return found
 
     def store(self, facts: Sequence[ImageFacts], blobs: dict[str, str]) -> None:
-        if not facts and not blobs:
-            return
+        if facts or blobs:
+            self._insert(map(_to_row, sorted(facts, key=_MD5_OF)), blobs)
+
+    def store_columns(self, md5s: Sequence[str], values: Mapping[str, Sequence], rows: Sequence[int]) -> None:
+        """``store`` of the facts of ``rows``, given as columns (row ``i``: md5 ``md5s[i]``, field
+        ``f`` ``values[f][i]``), without an ``ImageFacts`` each: what a pull of a snapshot stores."""
+        every = len(rows) == len(md5s)  # rows are distinct: then each column is taken as it is
+        converted = []
+        for name in _COLUMNS:
+            column = md5s if name == "md5" else values[name]
+            picked = column if every else [column[i] for i in rows]
+            if name == "md5":
+                picked = [bytes.fromhex(m) for m in picked]
+            elif name in HASHES:
+                picked = [None if v is None else signed_hash(v) for v in picked]
+            elif name in _SCALED:
+                picked = [None if v is None else round(v * _SCALED[name]) for v in picked]
+            converted.append(picked)
+        if rows:  # a stable sort: of two rows with one md5 the later is stored, as a dict keeps it
+            self._insert(sorted(zip(*converted), key=itemgetter(_MD5_AT)), {})
+
+    def _insert(self, rows: Iterable[tuple], blobs: dict[str, str]) -> None:
+        """Rows in md5 order, so the B-tree grows at its end: a third faster at 200,000 rows."""
         marks = ", ".join("?" * len(_COLUMNS))
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
-                # in key order, the B-tree grows at its end: a third faster for a pull of 100,000
-                self._db.executemany(f"INSERT OR REPLACE INTO facts VALUES ({marks})",
-                                     map(_to_row, sorted(facts, key=_MD5_OF)))
+                self._db.executemany(f"INSERT OR REPLACE INTO facts VALUES ({marks})", rows)
                 self._db.executemany(
                     "INSERT OR REPLACE INTO blobs VALUES (?, ?)",
                     ((bytes.fromhex(b), bytes.fromhex(m)) for b, m in blobs.items()),

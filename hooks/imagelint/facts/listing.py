@@ -28,7 +28,7 @@ import numpy as np
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import HASHES
 from imagelint.facts.listing_link import LINK, Since, read_link, write_link
-from imagelint.facts.snapshot import Snapshot, snapshot_columns, version_tag
+from imagelint.facts.snapshot import Snapshot, SnapshotTable, version_tag
 from imagelint.sources.dataset import is_image_path
 from imagelint.sources.manifest_delta import Delta, canonical_manifest
 from imagelint.sources.pointer_checks import stays_inside
@@ -128,14 +128,14 @@ def load_listing(cache_dir: Path, manifest: str) -> Listing | None:
     return Listing(manifest, columns, text, starts, folders, np.cumsum(columns["relpath.len"]))
 
 
-def listing_from_snapshot(snapshot: Snapshot) -> Listing | None:
+def listing_from_snapshot(snapshot: Snapshot | SnapshotTable) -> Listing | None:
     """The listing of a snapshot that ``read_snapshot`` accepted (or one written from the index);
     None when an entry is one the manifest parser refuses, so that the full parse reports it."""
     relpaths = sorted(snapshot.entries)
     if not all(stays_inside(relpath) for relpath in relpaths):
         return None
     fields = {name.split(".")[0] for name in HOOK_COLUMNS} | set(STATS_FIELDS)
-    everything = snapshot_columns(snapshot.manifest, snapshot.entries, snapshot.facts, fields)
+    everything = snapshot.columns(fields)
     columns = {name: column for name, column in everything.items()
                if name in HOOK_COLUMNS or name.split(".")[0] in STATS_FIELDS}
     text, starts = canonical_manifest([(relpath, snapshot.entries[relpath]) for relpath in relpaths])

@@ -12,16 +12,19 @@ snapshot: an image with no facts and no bytes is counted and named, never left o
 """
 from __future__ import annotations
 
+import heapq
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Callable, Collection, Iterable, Protocol, Sequence
 
 from imagelint.atomic import write_bytes_atomic
 from imagelint.config import Config
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import FactsIndex
-from imagelint.facts.snapshot import Snapshot, SnapshotError, read_snapshot, snapshot_bytes, version_tag
+from imagelint.facts.snapshot import (
+    Snapshot, SnapshotError, SnapshotTable, read_snapshot_table, snapshot_bytes, version_tag,
+)
 from imagelint.sources import dvcfiles
 from imagelint.sources.dataset import ImageRef, is_image_path
 from imagelint.sources.outs import DirOut, pulled_manifests
@@ -99,20 +102,22 @@ def pull_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, so
             unavailable.append(manifest)
             continue
         try:
-            snapshot = read_snapshot(data, manifest)
+            table = read_snapshot_table(data, manifest)
         except SnapshotError as exc:
             notes.append(f"facts snapshot of {manifest} ignored: {exc}")
             continue
-        if fetched or _not_indexed(index, snapshot.facts):
-            index.store(list(snapshot.facts.values()), {})
+        rows = table.fact_rows()
+        described = {table.md5s[i] for i in rows}
+        if fetched or _not_indexed(index, described):
+            index.store_columns(table.md5s, table.values, rows)
             local.write(key, data)
-            moved, images, size = moved + 1, images + len(snapshot.facts), size + len(data)
-        _write_manifest(manifest_folder(config), manifest, snapshot.entries)
-        keep_listing(config, snapshot)
+            moved, images, size = moved + 1, images + len(described), size + len(data)
+        _write_manifest(manifest_folder(config), manifest, table.entries)
+        keep_listing(config, table)
     return Transfer(moved, images, size, tuple(unavailable), tuple(notes))
 
 
-def keep_listing(config: Config, snapshot: Snapshot) -> None:
+def keep_listing(config: Config, snapshot: Snapshot | SnapshotTable) -> None:
     """The commit hook's own copy of a snapshot's columns (``facts.listing``), unless it is here."""
     from imagelint.facts.listing import kept_in_full, listing_from_snapshot, write_listing
 
@@ -122,8 +127,8 @@ def keep_listing(config: Config, snapshot: Snapshot) -> None:
             write_listing(config.resolved_cache_dir(), listing)
 
 
-def _not_indexed(index: FactsIndex, facts: dict[str, ImageFacts]) -> bool:
-    probe = sorted(facts)[:3]
+def _not_indexed(index: FactsIndex, md5s: Collection[str]) -> bool:
+    probe = heapq.nsmallest(3, md5s)
     return bool(probe) and len(index.lookup(probe)) < len(probe)
 
 

@@ -19,7 +19,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, fields
-from typing import Collection, Mapping, Sequence
+from typing import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -50,6 +50,52 @@ class Snapshot:
     entries: dict[str, str]
     facts: dict[str, ImageFacts]
 
+    def columns(self, only: Collection[str] | None = None) -> dict[str, np.ndarray]:
+        return snapshot_columns(self.manifest, self.entries, self.facts, only)
+
+
+@dataclass(frozen=True)
+class SnapshotTable:
+    """A snapshot as read, per entry in the file's order: its md5, whether it has facts, and each
+    fact's value (None where missing). A pull stores and keeps it as it is, without an
+    ``ImageFacts`` per image; ``snapshot()`` is what ``read_snapshot`` returns."""
+
+    manifest: str
+    entries: dict[str, str]
+    md5s: list[str]
+    has_facts: np.ndarray
+    values: dict[str, list]
+
+    def fact_rows(self) -> list[int]:
+        return np.flatnonzero(self.has_facts).tolist()
+
+    def snapshot(self) -> Snapshot:
+        rows = self.fact_rows()
+        md5s = [self.md5s[i] for i in rows]
+        values = {name: [column[i] for i in rows] for name, column in self.values.items()}
+        built = map(ImageFacts, *(md5s if f.name == "md5" else values[f.name] for f in fields(ImageFacts)))
+        return Snapshot(self.manifest, self.entries, dict(zip(md5s, built)))
+
+    def columns(self, only: Collection[str] | None = None) -> dict[str, np.ndarray]:
+        """``snapshot().columns(only)``, from the values as they are: each entry takes the facts of
+        the last row with its md5, as a dict of facts by md5 keeps them (a snapshot that is not in
+        relpath order, which this project never writes, goes through ``snapshot()``)."""
+        relpaths = list(self.entries)
+        if any(a >= b for a, b in zip(relpaths, relpaths[1:])):
+            return self.snapshot().columns(only)
+        present = self.has_facts.tolist()
+        last = {self.md5s[i]: i for i in self.fact_rows()}
+        source = [last.get(md5) for md5 in self.md5s]
+        own = source == [i if there else None for i, there in enumerate(present)]
+
+        def value_of(name: str) -> list:
+            column = self.values[name]
+            if own:
+                return column if all(present) else [v if there else None for v, there in zip(column, present)]
+            return [None if j is None else column[j] for j in source]
+
+        return _entry_columns(self.manifest, relpaths, self.md5s, [j is not None for j in source], value_of, only)
+
 
 def _kind(annotation: str) -> str:
     """How a field is stored, from its annotation: int, bool, float, str, u64 (hashes) or json."""
@@ -70,13 +116,21 @@ def snapshot_columns(manifest: str, entries: Mapping[str, str], facts: Mapping[s
     relpaths = sorted(entries)
     md5s = [entries[path] for path in relpaths]
     rows = [facts.get(md5) for md5 in md5s]
+    return _entry_columns(manifest, relpaths, md5s, [row is not None for row in rows],
+                          lambda name: [None if row is None else getattr(row, name) for row in rows], only)
+
+
+def _entry_columns(manifest: str, relpaths: Sequence[str], md5s: Sequence[str], present: Sequence[bool],
+                   value_of: Callable[[str], list], only: Collection[str] | None) -> dict[str, np.ndarray]:
+    """The file's columns, entries in relpath order; ``value_of(field)`` gives a field's value per
+    entry (None for those without facts)."""
     columns: dict[str, np.ndarray] = {"md5": np.frombuffer(b"".join(bytes.fromhex(m) for m in md5s),
                                                            np.uint8).reshape(-1, 16)}
     columns.update(_strings("relpath", relpaths))
-    columns["has_facts"] = np.array([row is not None for row in rows], dtype=bool)
+    columns["has_facts"] = np.array(present, dtype=bool)
     for name, kind in FACT_COLUMNS:
         if only is None or name in only:
-            columns.update(_encode(name, kind, [None if row is None else getattr(row, name) for row in rows]))
+            columns.update(_encode(name, kind, value_of(name)))
     columns["manifest"] = np.frombuffer(manifest.encode(), np.uint8)
     return columns
 
@@ -96,6 +150,11 @@ def snapshot_bytes(manifest: str, entries: Mapping[str, str], facts: Mapping[str
 
 def read_snapshot(data: bytes, manifest: str) -> Snapshot:
     """Parse and check a snapshot of ``manifest``; raises SnapshotError for anything else."""
+    return read_snapshot_table(data, manifest).snapshot()
+
+
+def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
+    """``read_snapshot``'s checks, the facts left as columns."""
     from imagelint.sources.dvcfiles import manifest_digest
 
     columns = _columns(data)
@@ -115,12 +174,7 @@ def read_snapshot(data: bytes, manifest: str) -> Snapshot:
     entries = dict(zip(relpaths, md5s))
     if len(entries) != count or manifest_digest(entries) != manifest:
         raise SnapshotError("its listing does not hash to the manifest name")
-    rows = np.flatnonzero(has_facts).tolist()
-    if len(rows) < count:
-        md5s = [md5s[i] for i in rows]
-        values = {name: [column[i] for i in rows] for name, column in values.items()}
-    built = map(ImageFacts, *(md5s if f.name == "md5" else values[f.name] for f in fields(ImageFacts)))
-    return Snapshot(manifest, entries, dict(zip(md5s, built)))
+    return SnapshotTable(manifest, entries, md5s, has_facts, values)
 
 
 def _columns(data: bytes) -> dict[str, np.ndarray]:
