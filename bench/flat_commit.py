@@ -16,9 +16,9 @@ the listing the previous run kept are removed, so each run decodes exactly 10. R
 sizes are interleaved, so that the machine's load falls on all of them alike.
 The commit before the timed one ran the hook too (10 other new images): its judged class
 samples (``rules.sample_findings``) are what the timed commit finds, and any it judges itself
-are removed before the next run. With ``--linked N``, N more images were committed after the pull by commits that kept a link
-(``facts.listing_link``) rather than a listing: the hook starts from the pulled listing plus
-those N, the most a link holds being ``LINK_MOST``. ``bench/flat_stats.py`` times
+are removed before the next run. With ``--linked N``, N more images were committed after the
+pull by commits that kept a link (``facts.listing_link``) rather than a listing: the hook
+starts from the pulled listing plus those N, the most a link holds being ``LINK_MOST``. ``bench/flat_stats.py`` times
 ``imagelint stats`` on the same kind of dataset.
 
     .venv/bin/python bench/flat_commit.py [--sizes 1000 100000 1000000] [--repeats 5] [--linked N]
@@ -50,8 +50,8 @@ from imagelint.facts.index import FactsIndex  # noqa: E402
 from imagelint.facts.listing import keep_link, listing_folder  # noqa: E402
 from imagelint.facts.listing_link import Since, read_link  # noqa: E402
 from imagelint.facts.sharing import snapshot_key  # noqa: E402
-from imagelint.rules import sample_findings  # noqa: E402
 from imagelint.facts.snapshot import snapshot_bytes  # noqa: E402
+from imagelint.rules import sample_findings  # noqa: E402
 
 TEMPLATES = 300
 NEW = 10

@@ -64,6 +64,14 @@ def _doctored(columns: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+def test_an_entry_without_a_relpath_is_refused() -> None:
+    columns = dict(np.load(io.BytesIO(snapshot_bytes(MANIFEST, ENTRIES, BY_MD5)), allow_pickle=False))
+    length = int(columns["relpath.len"][0])
+    columns["relpath.len"][0], columns["relpath.utf8"] = -1, columns["relpath.utf8"][length:]
+    with pytest.raises(SnapshotError, match="an entry has no relpath"):
+        read_snapshot(_doctored(columns), MANIFEST)
+
+
 @pytest.mark.parametrize("case", ["as written", "a copy at two paths", "rows of one md5 that disagree",
                                   "facts on a row without them", "values on a row without facts"])
 def test_a_pull_stores_and_keeps_from_the_columns_what_it_would_from_facts(tmp_path, case: str) -> None:

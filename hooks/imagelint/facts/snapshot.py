@@ -167,6 +167,8 @@ def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
         count = len(md5_bytes)
         md5s = [row.tobytes().hex() for row in md5_bytes]
         relpaths = _decode_strings(columns, "relpath", count)
+        if None in relpaths:
+            raise SnapshotError("an entry has no relpath")
         has_facts = _column(columns, "has_facts", count, np.bool_)
         values = {name: _decode(columns, name, kind, count) for name, kind in FACT_COLUMNS}
     except (KeyError, UnicodeDecodeError, ValueError, TypeError) as exc:
