@@ -64,6 +64,18 @@ def _doctored(columns: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+def test_values_beyond_what_the_index_stores_are_refused() -> None:
+    columns = dict(np.load(io.BytesIO(snapshot_bytes(MANIFEST, ENTRIES, BY_MD5)), allow_pickle=False))
+    columns["tonal_range"][0] = np.uint64(1 << 63)
+    with pytest.raises(SnapshotError, match="tonal_range: a value beyond what the index stores"):
+        read_snapshot(_doctored(columns), MANIFEST)
+    columns["tonal_range"][0], columns["phash"][0] = 7, np.uint64((1 << 64) - 1)  # a hash may use every bit
+    assert read_snapshot(_doctored(columns), MANIFEST).facts[FACTS[0].md5].phash == (1 << 64) - 1
+    columns["brightness"][0] = np.inf
+    with pytest.raises(SnapshotError, match="brightness: an infinite value"):
+        read_snapshot(_doctored(columns), MANIFEST)
+
+
 def test_an_entry_without_a_relpath_is_refused() -> None:
     columns = dict(np.load(io.BytesIO(snapshot_bytes(MANIFEST, ENTRIES, BY_MD5)), allow_pickle=False))
     length = int(columns["relpath.len"][0])

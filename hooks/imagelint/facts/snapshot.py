@@ -25,6 +25,7 @@ import numpy as np
 
 from imagelint.facts import image_facts
 from imagelint.facts.image_facts import ImageFacts
+from imagelint.facts.index import HASHES
 
 #: Bumped when the file layout changes; with FACTS_VERSION it names the folder snapshots live in.
 SNAPSHOT_VERSION = 1
@@ -107,6 +108,9 @@ def _kind(annotation: str) -> str:
 
 #: (field, kind) for every ImageFacts field but md5, which is the entry's own column.
 FACT_COLUMNS = tuple((f.name, _kind(str(f.type))) for f in fields(ImageFacts) if f.name != "md5")
+#: The unsigned columns that are not hashes: the index stores them as they are, so no larger than int64.
+_COUNTS = tuple(name for name, kind in FACT_COLUMNS if kind == "u64" and name not in HASHES)
+_MEASURES = tuple(name for name, kind in FACT_COLUMNS if kind == "float")
 
 
 def snapshot_columns(manifest: str, entries: Mapping[str, str], facts: Mapping[str, ImageFacts],
@@ -171,6 +175,12 @@ def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
             raise SnapshotError("an entry has no relpath")
         has_facts = _column(columns, "has_facts", count, np.bool_)
         values = {name: _decode(columns, name, kind, count) for name, kind in FACT_COLUMNS}
+        for name in _COUNTS:  # an index row holds them as SQLite's signed 64-bit integers
+            if max((v for v in values[name] if v is not None), default=0) >= 1 << 63:
+                raise SnapshotError(f"{name}: a value beyond what the index stores")
+        for name in _MEASURES:  # NaN is a missing value; no measurement is infinite
+            if np.isinf(columns[name]).any():
+                raise SnapshotError(f"{name}: an infinite value")
     except (KeyError, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise SnapshotError(f"malformed column: {exc}") from None
     entries = dict(zip(relpaths, md5s))
