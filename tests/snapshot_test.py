@@ -71,9 +71,10 @@ def test_values_beyond_what_the_index_stores_are_refused() -> None:
         read_snapshot(_doctored(columns), MANIFEST)
     columns["tonal_range"][0], columns["phash"][0] = 7, np.uint64((1 << 64) - 1)  # a hash may use every bit
     assert read_snapshot(_doctored(columns), MANIFEST).facts[FACTS[0].md5].phash == (1 << 64) - 1
-    columns["brightness"][0] = np.inf
-    with pytest.raises(SnapshotError, match="brightness: an infinite value"):
-        read_snapshot(_doctored(columns), MANIFEST)
+    for value in (np.inf, -np.inf, 1e300):
+        columns["brightness"][0] = value
+        with pytest.raises(SnapshotError, match="brightness: a value beyond what the index stores"):
+            read_snapshot(_doctored(columns), MANIFEST)
 
 
 def test_an_entry_without_a_relpath_is_refused() -> None:

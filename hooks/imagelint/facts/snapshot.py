@@ -111,6 +111,8 @@ FACT_COLUMNS = tuple((f.name, _kind(str(f.type))) for f in fields(ImageFacts) if
 #: The unsigned columns that are not hashes: the index stores them as they are, so no larger than int64.
 _COUNTS = tuple(name for name, kind in FACT_COLUMNS if kind == "u64" and name not in HASHES)
 _MEASURES = tuple(name for name, kind in FACT_COLUMNS if kind == "float")
+#: Far above any measure imagelint takes (they are 0 to a few hundred), far below 2**63 thousandths.
+LARGEST_MEASURE = 1e12
 
 
 def snapshot_columns(manifest: str, entries: Mapping[str, str], facts: Mapping[str, ImageFacts],
@@ -178,9 +180,9 @@ def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
         for name in _COUNTS:  # an index row holds them as SQLite's signed 64-bit integers
             if max((v for v in values[name] if v is not None), default=0) >= 1 << 63:
                 raise SnapshotError(f"{name}: a value beyond what the index stores")
-        for name in _MEASURES:  # NaN is a missing value; no measurement is infinite
-            if np.isinf(columns[name]).any():
-                raise SnapshotError(f"{name}: an infinite value")
+        for name in _MEASURES:  # NaN is a missing value; the index stores thousandths as integers
+            if (np.abs(np.nan_to_num(columns[name], nan=0.0, posinf=np.inf, neginf=np.inf)) > LARGEST_MEASURE).any():
+                raise SnapshotError(f"{name}: a value beyond what the index stores")
     except (KeyError, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise SnapshotError(f"malformed column: {exc}") from None
     entries = dict(zip(relpaths, md5s))
