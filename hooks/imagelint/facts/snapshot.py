@@ -181,7 +181,8 @@ def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
             if max((v for v in values[name] if v is not None), default=0) >= 1 << 63:
                 raise SnapshotError(f"{name}: a value beyond what the index stores")
         for name in _MEASURES:  # NaN is a missing value; the index stores thousandths as integers
-            if (np.abs(np.nan_to_num(columns[name], nan=0.0, posinf=np.inf, neginf=np.inf)) > LARGEST_MEASURE).any():
+            measured = columns[name][~np.isnan(columns[name])]
+            if (np.abs(measured) > LARGEST_MEASURE).any():
                 raise SnapshotError(f"{name}: a value beyond what the index stores")
     except (KeyError, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise SnapshotError(f"malformed column: {exc}") from None
