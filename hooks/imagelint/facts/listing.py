@@ -30,7 +30,7 @@ from imagelint.facts.index import HASHES
 from imagelint.facts.listing_link import LINK, Since, read_link, write_link
 from imagelint.facts.snapshot import Snapshot, SnapshotTable, version_tag
 from imagelint.sources.dataset import is_image_path
-from imagelint.sources.manifest_delta import Delta, canonical_manifest
+from imagelint.sources.manifest_delta import Delta, canonical_manifest, row_of_relpath, sorted_position
 from imagelint.sources.pointer_checks import stays_inside
 
 #: The snapshot columns a commit reads (duplicate search, placement); a new one is one more name.
@@ -69,11 +69,11 @@ class Listing:
 
     def position(self, relpath: str) -> int:
         """The first row whose relpath is not before ``relpath`` (relpaths are sorted)."""
-        low, high = 0, len(self)
-        while low < high:
-            middle = (low + high) // 2
-            low, high = (middle + 1, high) if self.relpath(middle) < relpath else (low, middle)
-        return low
+        return sorted_position(len(self), self.relpath, relpath)
+
+    def row(self, relpath: str) -> int | None:
+        """The row listing ``relpath``, or None."""
+        return row_of_relpath(len(self), self.relpath, relpath)
 
     def md5(self, row: int) -> str:
         return bytes(self.columns["md5"][row]).hex()

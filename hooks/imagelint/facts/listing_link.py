@@ -58,8 +58,8 @@ def delta_of(since: Since, listing: Listing) -> Delta | None:
     rows = len(listing)
     removed = set()
     for relpath in since.removed:
-        row = listing.position(relpath)
-        if row >= rows or listing.relpath(row) != relpath:
+        row = listing.row(relpath)
+        if row is None:
             return None
         removed.add(row)
     inserted: dict[int, list[tuple[str, str]]] = {}

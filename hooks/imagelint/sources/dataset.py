@@ -83,10 +83,8 @@ class ListingPart:
         """The kept row listing ``path`` (relpaths are sorted), or None."""
         if not path.startswith(self.folder):
             return None
-        relpath = path[len(self.folder):]
-        row = self.listing.position(relpath)
-        found = row < len(self.listing) and self.listing.relpath(row) == relpath
-        return row if found and any(start <= row < stop for start, stop in self.kept_ranges()) else None
+        row = self.listing.row(path[len(self.folder):])
+        return row if row is not None and any(start <= row < stop for start, stop in self.kept_ranges()) else None
 
     def refs_without_facts(self) -> list[ImageRef]:
         """Kept images the listing has no facts for (they are looked up like any other ref)."""

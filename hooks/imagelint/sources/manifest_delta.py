@@ -51,6 +51,21 @@ class Delta:
         return [row for start, stop in zip(edges[::2], edges[1::2]) for row in range(start, stop)]
 
 
+def sorted_position(count: int, relpath_of: Callable[[int], str], relpath: str) -> int:
+    """The first of ``count`` sorted relpaths (``relpath_of(i)``) that is not before ``relpath``."""
+    low, high = 0, count
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (middle + 1, high) if relpath_of(middle) < relpath else (low, middle)
+    return low
+
+
+def row_of_relpath(count: int, relpath_of: Callable[[int], str], relpath: str) -> int | None:
+    """The row of ``relpath`` among ``count`` sorted relpaths, or None."""
+    row = sorted_position(count, relpath_of, relpath)
+    return row if row < count and relpath_of(row) == relpath else None
+
+
 def canonical_entry(relpath: str, md5: str) -> bytes:
     """One entry as DVC writes it (``json.dumps(..., sort_keys=True)``): formatted directly
     when neither string has a character JSON escapes, five times faster."""
@@ -149,14 +164,7 @@ class _Walk:
         return (relpath, md5), position + end
 
     def _row(self, relpath: str) -> int | None:
-        low, high = 0, self.count
-        while low < high:
-            middle = (low + high) // 2
-            if self.relpath_of(middle) < relpath:
-                low = middle + 1
-            else:
-                high = middle
-        return low if low < self.count and self.relpath_of(low) == relpath else None
+        return row_of_relpath(self.count, self.relpath_of, relpath)
 
     def _same(self, row: int, begin: int) -> bool:
         """Whether the old entry ``row`` and what follows it (", " or "]") stand at ``begin``."""
