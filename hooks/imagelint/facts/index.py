@@ -144,25 +144,17 @@ class FactsIndex:
 
     def store(self, facts: Sequence[ImageFacts], blobs: dict[str, str]) -> None:
         if facts or blobs:
-            self._insert(map(_to_row, sorted(facts, key=_MD5_OF)), blobs)
+            self._insert(map(_to_row, map(_FIELDS, sorted(facts, key=_MD5_OF))), blobs)
 
     def store_columns(self, md5s: Sequence[str], values: Mapping[str, Sequence], rows: Sequence[int]) -> None:
         """``store`` of the facts of ``rows``, given as columns (row ``i``: md5 ``md5s[i]``, field
-        ``f`` ``values[f][i]``), without an ``ImageFacts`` each: what a pull of a snapshot stores."""
-        every = len(rows) == len(md5s)  # rows are distinct: then each column is taken as it is
-        converted = []
-        for name in _COLUMNS:
-            column = md5s if name == "md5" else values[name]
-            picked = column if every else [column[i] for i in rows]
-            if name == "md5":
-                picked = [bytes.fromhex(m) for m in picked]
-            elif name in HASHES:
-                picked = [None if v is None else signed_hash(v) for v in picked]
-            elif name in _SCALED:
-                picked = [None if v is None else round(v * _SCALED[name]) for v in picked]
-            converted.append(picked)
-        if rows:  # a stable sort: of two rows with one md5 the later is stored, as a dict keeps it
-            self._insert(sorted(zip(*converted), key=itemgetter(_MD5_AT)), {})
+        ``f`` ``values[f][i]``), without an ``ImageFacts`` each: what a pull of a snapshot stores.
+        The sort is stable, so of two rows with one md5 the later is stored, as a dict keeps it."""
+        columns = [md5s if name == "md5" else values[name] for name in _COLUMNS]
+        if len(rows) < len(md5s):  # rows are distinct: otherwise each column is taken as it is
+            columns = [[column[i] for i in rows] for column in columns]
+        if rows:
+            self._insert(map(_to_row, sorted(zip(*columns), key=itemgetter(_MD5_AT))), {})
 
     def _insert(self, rows: Iterable[tuple], blobs: dict[str, str]) -> None:
         """Rows in md5 order, so the B-tree grows at its end: a third faster at 200,000 rows."""
@@ -193,10 +185,11 @@ def signed_hash(value: int) -> int:
     return value - (1 << 64) if value >= _SIGNED else value
 
 
-def _to_row(facts: ImageFacts) -> tuple:
-    """The stored row: every field read at once (not ``dataclasses.astuple``, which deep-copies
-    every value), then the few stored otherwise converted in place; a pull stores 100,000."""
-    row = list(_FIELDS(facts))
+def _to_row(values: Sequence) -> tuple:
+    """The stored row of one image's field values (in ``ImageFacts`` order, read at once, not by
+    ``dataclasses.astuple``, which deep-copies every value): md5 as bytes, hashes signed
+    (``signed_hash``), scaled measures as integers."""
+    row = list(values)
     row[_MD5_AT] = bytes.fromhex(row[_MD5_AT])
     for at in _HASHES_AT:
         if row[at] is not None:
