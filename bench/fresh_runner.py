@@ -3,11 +3,13 @@
 For each size, a real git repository whose ``data/train`` is tracked by DVC (written as
 ``dvc add`` writes it, like bench/speed.py), a local-directory DVC remote holding every object,
 and on main the facts snapshot that ``imagelint facts push`` stores there. Branch ``pr`` adds
-ten 12-megapixel JPEGs cut from real photographs. Then, each in a new clone with an empty DVC
-cache and an empty imagelint cache:
+ten 12-megapixel JPEGs cut from real photographs, and its author's ``imagelint facts push
+--changes`` (the ``imagelint-changes`` pre-push hook) stores the change of its manifest. Then,
+each in a new clone with an empty DVC cache and an empty imagelint cache:
 
-- facts route: ``imagelint check --rev main..pr --remote`` (snapshot, the pull request's
-  manifest and its new images come from the remote);
+- facts route: ``imagelint check --rev main..pr --remote`` (the snapshot, the change and the
+  new images come from the remote; the pull request's manifest is rebuilt from them);
+- the same without the change on the remote (the pull request's manifest is read);
 - dvc pull route: ``dvc pull``, then ``imagelint check --rev main..pr``.
 
 Reported: wall seconds of each step, bytes read from the remote, images decoded (index rows).
@@ -103,25 +105,36 @@ def measure_size(args: argparse.Namespace, size: int, small, new: list[Path], wo
     _git(repo.path, "checkout", "-qb", "pr")
     stage_new_images(repo, new)
     _git(repo.path, "commit", "-qm", "ten new photos")
-    _git(repo.path, "checkout", "-q", "main")
     copy_objects(repo, remote)
+    changes_s, changed = run([str(BIN / "imagelint"), "facts", "push", "--changes", "main..pr"], repo.path,
+                             {"IMAGELINT_CACHE_DIR": str(top / "author-cache")})
+    assert changed.returncode == 0 and changed.stdout.startswith("pushed 1 manifest change(s)"), changed.stderr
+    _git(repo.path, "checkout", "-q", "main")
+    change_bytes = folder_bytes(remote / "imagelint" / "changes")
     new_bytes = sum(path.stat().st_size for path in new)
     manifests = sorted(remote.rglob("*.dir"), key=lambda p: p.stat().st_mtime)
     head_manifest = manifests[-1].stat().st_size
 
-    facts_runner, facts_cache = top / "runner-facts", top / "runner-facts-cache"
-    clone(repo.path, facts_runner, remote)
-    env = {"IMAGELINT_CACHE_DIR": str(facts_cache), "DVC_SITE_CACHE_DIR": str(top / "site-a")}
-    check_s, checked = run([str(BIN / "imagelint"), "check", "--rev", "main..pr", "--remote", "--format", "json"],
-                           facts_runner, env)
-    check_cpu = LAST_CPU[0]
-    summary = json.loads(checked.stdout)["summary"]
-    assert summary["checked"] == len(new), checked.stderr
-    facts_decoded = index_rows(facts_cache) - size
+    routes = {}
+    for route in ("changes", "manifest"):
+        if route == "manifest":
+            shutil.rmtree(remote / "imagelint" / "changes")
+        runner, cache = top / f"runner-{route}", top / f"runner-{route}-cache"
+        clone(repo.path, runner, remote)
+        env = {"IMAGELINT_CACHE_DIR": str(cache), "DVC_SITE_CACHE_DIR": str(top / f"site-{route}")}
+        check_s, checked = run([str(BIN / "imagelint"), "check", "--rev", "main..pr", "--remote", "--format", "json"],
+                               runner, env)
+        summary = json.loads(checked.stdout)["summary"]
+        assert summary["checked"] == len(new), checked.stderr
+        rebuilt = "rebuilt 1 manifest(s)" in checked.stderr
+        assert rebuilt == (route == "changes"), checked.stderr
+        read = snapshot_bytes + new_bytes + (change_bytes if rebuilt else head_manifest)
+        routes[route] = {"s": check_s, "cpu": LAST_CPU[0], "read": read, "decoded": index_rows(cache) - size,
+                         "stderr": checked.stderr.strip().splitlines(), "findings": summary}
 
     pull_runner, pull_cache = top / "runner-pull", top / "runner-pull-cache"
     clone(repo.path, pull_runner, remote)
-    env = {"IMAGELINT_CACHE_DIR": str(pull_cache), "DVC_SITE_CACHE_DIR": str(top / "site-b")}
+    env = {"IMAGELINT_CACHE_DIR": str(pull_cache), "DVC_SITE_CACHE_DIR": str(top / "site-pull")}
     pull_s, pulled = run([str(BIN / "dvc"), "pull", "-q"], pull_runner, env)
     assert pulled.returncode == 0, pulled.stderr
     pull_cpu = LAST_CPU[0]
@@ -131,12 +144,11 @@ def measure_size(args: argparse.Namespace, size: int, small, new: list[Path], wo
     assert json.loads(pull_checked.stdout)["summary"]["checked"] == len(new), pull_checked.stderr
     pull_check_cpu = LAST_CPU[0]
     result = {
-        "size": size, "facts_push_s": push_s, "snapshot_bytes": snapshot_bytes,
-        "facts_check_s": check_s, "facts_check_cpu": check_cpu, "pull_cpu": pull_cpu,
-        "pull_check_cpu": pull_check_cpu, "load": os.getloadavg()[0], "facts_read_bytes": snapshot_bytes + new_bytes + head_manifest,
-        "facts_decoded": facts_decoded, "facts_stderr": checked.stderr.strip().splitlines(),
+        "size": size, "facts_push_s": push_s, "snapshot_bytes": snapshot_bytes, "changes_push_s": changes_s,
+        "change_bytes": change_bytes, "head_manifest_bytes": head_manifest, "routes": routes,
+        "pull_cpu": pull_cpu, "pull_check_cpu": pull_check_cpu, "load": os.getloadavg()[0],
         "pull_s": pull_s, "pull_bytes": pulled_bytes, "pull_check_s": pull_check_s,
-        "pull_decoded": index_rows(pull_cache), "new_bytes": new_bytes, "findings": summary,
+        "pull_decoded": index_rows(pull_cache), "new_bytes": new_bytes,
     }
     if not args.keep:
         shutil.rmtree(top)
@@ -147,16 +159,21 @@ def report(results: list[dict[str, object]]) -> str:
     lines = ["| dataset images | route | wall s | CPU s | read from the remote | images decoded | load average |",
              "|---:|---|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r['size']:,} | facts: `check --rev main..pr --remote` | {r['facts_check_s']:.1f} | "
-                     f"{r['facts_check_cpu']:.1f} | "
-                     f"{r['facts_read_bytes'] / 1e6:.1f} MB (snapshot {r['snapshot_bytes'] / 1e6:.2f} MB, "
-                     f"10 new images {r['new_bytes'] / 1e6:.1f} MB) | {r['facts_decoded']} | {r['load']:.1f} |")
+        for route, what in (("changes", f"change {r['change_bytes'] / 1e3:.1f} kB"),
+                            ("manifest", f"manifest {r['head_manifest_bytes'] / 1e6:.2f} MB")):
+            done = r["routes"][route]
+            name = "facts: `check --rev main..pr --remote`" + (", no change pushed" if route == "manifest" else "")
+            lines.append(f"| {r['size']:,} | {name} | {done['s']:.1f} | {done['cpu']:.1f} | "
+                         f"{done['read'] / 1e6:.1f} MB (snapshot {r['snapshot_bytes'] / 1e6:.2f} MB, {what}, "
+                         f"10 new images {r['new_bytes'] / 1e6:.1f} MB) | {done['decoded']} | {r['load']:.1f} |")
         lines.append(f"| {r['size']:,} | `dvc pull` + `check --rev main..pr` | {r['pull_s'] + r['pull_check_s']:.1f} "
                      f"({r['pull_s']:.1f} + {r['pull_check_s']:.1f}) | {r['pull_cpu'] + r['pull_check_cpu']:.1f} | "
                      f"{r['pull_bytes'] / 1e6:.1f} MB | {r['pull_decoded']} | {r['load']:.1f} |")
-    lines += ["", "| dataset images | `facts push` on main (once, cold index) s | snapshot bytes/image |", "|---:|---:|---:|"]
+    lines += ["", "| dataset images | `facts push` on main (once, cold index) s | snapshot bytes/image | "
+              "author's `facts push --changes` s |", "|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(f"| {r['size']:,} | {r['facts_push_s']:.1f} | {r['snapshot_bytes'] / r['size']:.0f} |")
+        lines.append(f"| {r['size']:,} | {r['facts_push_s']:.1f} | {r['snapshot_bytes'] / r['size']:.0f} | "
+                     f"{r['changes_push_s']:.1f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -24,7 +24,7 @@ def test_readme_opens_with_the_demo_and_the_test_command() -> None:
 
 
 def test_every_hook_is_documented() -> None:
-    assert [hook["id"] for hook in HOOKS] == ["imagelint", "imagelint-stats"]
+    assert [hook["id"] for hook in HOOKS] == ["imagelint", "imagelint-stats", "imagelint-changes"]
     for hook in HOOKS:
         assert f"| `{hook['id']}` |" in README
 

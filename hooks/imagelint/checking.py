@@ -174,8 +174,10 @@ def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
     """``--remote`` first fetches the facts snapshots of the base of the change (HEAD for a commit),
     so that only images no snapshot describes need their bytes read. Never the other side's: a
     pull request could bring a snapshot of its own describing its new images as it likes, while
-    content that is already in the base can only carry the base's facts. Returns (warnings, what moved)."""
-    from imagelint.facts.sharing import describe, pull_from_remote
+    content that is already in the base can only carry the base's facts. The head's manifests are
+    rebuilt from the base's and the pushed changes where those hash to them. Returns (warnings, what moved)."""
+    from imagelint.facts.areas import describe
+    from imagelint.facts.sharing import pull_from_remote
     from imagelint.sources import gitfiles
 
     root = gitfiles.repo_root(cwd)
@@ -185,7 +187,7 @@ def _pull_facts(cwd: Path, config: Config, index: FactsIndex,
     if not rev_range and gitfiles.head_tree(root) == gitfiles.EMPTY_TREE:
         return (), ()
     try:
-        transfer = pull_from_remote(root, revs, config, index)
+        transfer = pull_from_remote(root, revs, config, index, heads=[rev_range[1]] if rev_range else [])
     except gitfiles.GitError:
         return (), ()
     return transfer.notes, (describe(transfer, "pulled", "from the DVC remote"),)

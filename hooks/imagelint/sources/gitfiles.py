@@ -68,6 +68,16 @@ def tree_of(root: Path, rev: str) -> str:
     return result.stdout.decode().strip()
 
 
+def pointer_commits(root: Path, rev_range: str) -> list[str]:
+    """The commits of ``A..B``, oldest first, that change a ``.dvc`` file or a ``dvc.lock``."""
+    base, _, head = rev_range.partition("..")
+    for rev in (base, head or "HEAD"):
+        tree_of(root, rev)  # a one-line error for a bad revision, and never an option
+    listed = run_git(root, ["rev-list", "--reverse", "--full-history", f"{base}..{head or 'HEAD'}", "--",
+                            "*.dvc", "*dvc.lock"])
+    return listed.decode().split()
+
+
 def head_tree(root: Path) -> str:
     """HEAD's tree, or the empty tree before the first commit."""
     try:

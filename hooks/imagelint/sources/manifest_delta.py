@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import json
 import mmap
-import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 
+from imagelint.sources.dvcfiles import canonical_entry
 from imagelint.sources.pointer_checks import is_md5, stays_inside
 
 _WHITESPACE = b" \t\n\r"
-#: Strings ``json.dumps`` writes as they are: printable ASCII but the quote and the backslash.
-_PLAIN = re.compile(r'[ !#-\[\]-~]*')
 _DECODER = json.JSONDecoder()
 Entry = tuple[str, str]
 
@@ -64,14 +62,6 @@ def row_of_relpath(count: int, relpath_of: Callable[[int], str], relpath: str) -
     """The row of ``relpath`` among ``count`` sorted relpaths, or None."""
     row = sorted_position(count, relpath_of, relpath)
     return row if row < count and relpath_of(row) == relpath else None
-
-
-def canonical_entry(relpath: str, md5: str) -> bytes:
-    """One entry as DVC writes it (``json.dumps(..., sort_keys=True)``): formatted directly
-    when neither string has a character JSON escapes, five times faster."""
-    if _PLAIN.fullmatch(relpath) and _PLAIN.fullmatch(md5):
-        return f'{{"md5": "{md5}", "relpath": "{relpath}"}}'.encode()
-    return json.dumps({"md5": md5, "relpath": relpath}, sort_keys=True).encode()
 
 
 def canonical_manifest(entries: Sequence[Entry]) -> tuple[bytes, np.ndarray]:

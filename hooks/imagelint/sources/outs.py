@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from imagelint.sources import dvcfiles, gitfiles
 
@@ -60,3 +61,29 @@ def dvc_root(root: Path, pointer: str) -> Path:
     while folder and not (root / folder / ".dvc").is_dir():
         folder = posixpath.dirname(folder)
     return root / folder if folder else root
+
+
+def outs_of(root: Path, revs: Sequence[str | None]) -> tuple[list[DirOut], tuple[str, ...]]:
+    """The directory outs of every revision (None: the git index), and notes about unreadable pointers."""
+    found, notes = [], []
+    for rev in revs:
+        outs, problems = dir_outs(root, rev)
+        found += outs
+        notes += problems
+    return found, tuple(dict.fromkeys(notes))
+
+
+def parent_pairs(root: Path, revs: Sequence[str]) -> list[tuple[DirOut, DirOut]]:
+    """(out at the first parent, out at the revision) for every folder whose manifest a revision
+    changed, matched by path; a root commit and a folder that is new have no pair."""
+    pairs = []
+    for rev in revs:
+        try:
+            before = {(out.dvc_root, out.path): out for out in dir_outs(root, f"{rev}^")[0]}
+        except gitfiles.GitError:
+            continue
+        for out in dir_outs(root, rev)[0]:
+            parent = before.get((out.dvc_root, out.path))
+            if parent is not None and parent.manifest != out.manifest:
+                pairs.append((parent, out))
+    return pairs
