@@ -18,9 +18,10 @@ from facts_sharing_test import files_under, fresh_clone, imagelint, pull_request
 from hook_test import local_hooks_config
 from images import encode, photo, write, write_photo
 from imagelint.facts.changes import (
-    CHAIN_LIMIT, ChangeError, ManifestChange, apply_change, change_between, change_bytes, change_key, read_change,
-    rebuild,
+    CHAIN_LIMIT, ChangeError, ManifestChange, Rebuilt, apply_change, change_between, change_bytes, change_key,
+    read_change, rebuild,
 )
+from imagelint.facts import changes
 from imagelint.sources import dvcfiles
 from repo_helpers import dvc, git
 
@@ -133,6 +134,11 @@ OLD = {"a/1.jpg": "1" * 32, "a/2.jpg": "2" * 32, "b/3.jpg": "3" * 32}
 NEW = {"a/1.jpg": "1" * 32, "a/2.jpg": "4" * 32, "c/5.jpg": "5" * 32}
 
 
+def reader(store: dict[str, bytes]):
+    """``Area.read`` over a dict: at most ``limit`` + 1 bytes, as the areas give."""
+    return lambda key, limit: None if key not in store else store[key][:limit + 1]
+
+
 def chain_store(*steps: dict[str, str]) -> tuple[dict[str, bytes], list[str]]:
     names = [dvcfiles.manifest_digest(step) for step in steps]
     store = {change_key(b): change_bytes(change_between(a, steps[i], b, steps[i + 1]))
@@ -152,7 +158,7 @@ def test_rebuild_follows_a_chain_back_to_a_local_manifest(steps: int) -> None:
     states = [{**OLD, f"n/{i}.jpg": f"{i:032x}"} for i in range(steps)]
     store, names = chain_store(*states)
     local = {names[0]: states[0]}
-    rebuilt = rebuild(names[-1], local.get, store.get)
+    rebuilt = rebuild(names[-1], local.get, reader(store))
     assert rebuilt.changes == steps - 1 and rebuilt.bytes == sum(map(len, store.values()))
     assert rebuilt.entries == states[-1] and rebuilt.problem is None
 
@@ -160,21 +166,20 @@ def test_rebuild_follows_a_chain_back_to_a_local_manifest(steps: int) -> None:
 def test_rebuild_gives_up_beyond_the_chain_limit_and_on_a_circle() -> None:
     states = [{**OLD, f"n/{i}.jpg": f"{i:032x}"} for i in range(CHAIN_LIMIT + 2)]
     store, names = chain_store(*states)
-    too_far = rebuild(names[-1], {names[0]: states[0]}.get, store.get)
+    too_far = rebuild(names[-1], {names[0]: states[0]}.get, reader(store))
     assert too_far.entries is None and f"within {CHAIN_LIMIT} changes" in (too_far.problem or "")
     a, b = dvcfiles.manifest_digest(OLD), dvcfiles.manifest_digest(NEW)
     circle = {change_key(b): change_bytes(change_between(a, OLD, b, NEW)),
               change_key(a): change_bytes(change_between(b, NEW, a, OLD))}
-    looped = rebuild(b, {}.get, circle.get)
+    looped = rebuild(b, {}.get, reader(circle))
     assert looped.entries is None and looped.problem and looped.changes <= 2
 
 
 def test_no_change_at_all_is_no_problem_and_a_foreign_one_is() -> None:
-    assert rebuild("f" * 32 + ".dir", {}.get, {}.get) == rebuild("f" * 32 + ".dir", {}.get, {}.get)
-    assert rebuild("f" * 32 + ".dir", {}.get, {}.get).problem is None
+    assert rebuild("f" * 32 + ".dir", {}.get, reader({})) == Rebuilt(None)
     store, names = chain_store(OLD, NEW)
     lying = {change_key(names[1]): change_bytes(ManifestChange(names[0], names[1], (), (("a/2.jpg", "9" * 32),)))}
-    refused = rebuild(names[1], {names[0]: OLD}.get, lying.get)
+    refused = rebuild(names[1], {names[0]: OLD}.get, reader(lying))
     assert refused.entries is None and "does not hash to" in (refused.problem or "")
 
 
@@ -194,6 +199,24 @@ def test_a_malformed_change_is_one_clear_error(edit, message: str) -> None:
         read_change(json.dumps(value).encode(), names[1])
     with pytest.raises(ChangeError, match="not valid JSON"):
         read_change(b"[" * 100_000, names[1])
+
+
+def test_a_chain_is_read_only_up_to_the_size_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    states = [{**OLD, f"n/{i}.jpg": f"{i:032x}"} for i in range(4)]
+    store, names = chain_store(*states)
+    sizes = sorted(map(len, store.values()))
+    monkeypatch.setattr(changes, "CHANGE_LIMIT", sum(sizes) - 1)
+    read: list[int] = []
+
+    def counted(key: str, limit: int) -> bytes | None:
+        read.append(limit)
+        return reader(store)(key, limit)
+
+    refused = rebuild(names[-1], {names[0]: states[0]}.get, counted)
+    assert refused.entries is None and "larger than" in (refused.problem or "")
+    assert read[-1] < sizes[-1]  # the last change was not read in full
+    monkeypatch.setattr(changes, "CHANGE_LIMIT", sum(sizes))
+    assert rebuild(names[-1], {names[0]: states[0]}.get, reader(store)).entries == states[-1]
 
 
 def test_removing_what_the_source_does_not_list_is_refused() -> None:

@@ -18,7 +18,8 @@ class Area(Protocol):
 
     def has(self, key: str) -> bool: ...
 
-    def read(self, key: str) -> bytes | None: ...
+    def read(self, key: str, limit: int | None = None) -> bytes | None:
+        """The object's bytes (at most ``limit`` + 1 of them, so a reader can tell it is larger), None when absent."""
 
     def write(self, key: str, data: bytes) -> bool: ...
 
@@ -32,9 +33,10 @@ class FolderArea:
     def has(self, key: str) -> bool:
         return (self.folder / key).is_file()
 
-    def read(self, key: str) -> bytes | None:
+    def read(self, key: str, limit: int | None = None) -> bytes | None:
         try:
-            return (self.folder / key).read_bytes()
+            with (self.folder / key).open("rb") as handle:
+                return handle.read(-1 if limit is None else limit + 1)
         except OSError:
             return None
 

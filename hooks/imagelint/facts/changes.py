@@ -30,7 +30,8 @@ from imagelint.sources.pointer_checks import is_md5
 CHANGE_VERSION = 1
 #: Changes followed back from a manifest (one per commit of a pull request) before the route gives up.
 CHAIN_LIMIT = 32
-#: A change larger than this is not read: by then the manifest itself costs about as much.
+#: Changes larger than this, one or a chain together, are not read: by then the manifest itself
+#: costs about as much.
 CHANGE_LIMIT = 16 * 2**20
 
 
@@ -110,18 +111,20 @@ class Rebuilt:
 
 
 def rebuild(target: str, local: Callable[[str], Mapping[str, str] | None],
-            read: Callable[[str], bytes | None]) -> Rebuilt:
-    """Follow changes (``read(key)``) back from ``target`` to a manifest ``local`` has, apply them
-    forward, and keep the result only if it hashes to ``target``."""
+            read: Callable[[str, int], bytes | None]) -> Rebuilt:
+    """Follow changes (``read(key, limit)``) back from ``target`` to a manifest ``local`` has,
+    apply them forward, and keep the result only if it hashes to ``target``."""
     chain: list[ManifestChange] = []
     size, name, seen = 0, target, {target}
     while True:
-        data = read(change_key(name))
+        data = read(change_key(name), CHANGE_LIMIT - size)
         if data is None:
             problem = f"no change leads to {name}, {len(chain)} back from {target}" if chain else None
             return Rebuilt(None, changes=len(chain), bytes=size, problem=problem)
         size += len(data)
         try:
+            if size > CHANGE_LIMIT:
+                raise ChangeError(f"with the {len(chain)} after it, larger than {CHANGE_LIMIT >> 20} MiB")
             chain.append(read_change(data, name))
         except ChangeError as exc:
             return Rebuilt(None, changes=len(chain) + 1, bytes=size, problem=f"change to {name}: {exc}")

@@ -38,6 +38,8 @@ HASHES = ("phash", "phash_mirror", "phash_inner", "phash_probe", "signature", "p
 #: file is an intact image and whether it has hashes (1 or 0).
 HashRow = Tuple[int, int, int, int, int, int, int, int]
 _HASHES_AT = [_COLUMNS.index(name) for name in HASHES]
+#: The columns ``_value`` changes; the others are stored as ``ImageFacts`` holds them.
+_CONVERTED = {"md5", *HASHES, *_SCALED, *_BOOLEAN}
 _SCALED_AT = [(_COLUMNS.index(name), scale) for name, scale in _SCALED.items()]
 
 
@@ -130,9 +132,13 @@ class FactsIndex:
         keys = [bytes.fromhex(m) for m in set(md5s)]
         found: dict[str, tuple] = {}
         sql = f"SELECT md5, {', '.join(names)} FROM facts WHERE md5 IN ({{}})"
+        converted = [at for at, name in enumerate(names, 1) if name in _CONVERTED]
         for rows in self._query_in(sql, keys):
             for row in rows:
-                found[row[0].hex()] = tuple(_value(name, value) for name, value in zip(names, row[1:]))
+                values = list(row)
+                for at in converted:
+                    values[at] = _value(names[at - 1], values[at])
+                found[row[0].hex()] = tuple(values[1:])
         return found
 
     def md5s_of_blobs(self, blobs: Iterable[str]) -> dict[str, str]:

@@ -49,11 +49,13 @@ class RemoteArea:
     def has(self, key: str) -> bool:
         return bool(self._fs.exists(self._path(key)))  # type: ignore[attr-defined]
 
-    def read(self, key: str) -> bytes | None:
+    def read(self, key: str, limit: int | None = None) -> bytes | None:
+        """The object's bytes (at most ``limit`` + 1 of them), None when absent."""
         path = self._path(key)
         if not self._fs.exists(path):  # type: ignore[attr-defined]
             return None
-        return self._fs.cat_file(path)  # type: ignore[attr-defined]
+        with self._fs.open(path, "rb") as handle:  # type: ignore[attr-defined]
+            return handle.read(-1 if limit is None else limit + 1)
 
     def write(self, key: str, data: bytes) -> bool:
         """Store ``data`` under ``key`` unless it is there already; True when written."""
