@@ -162,9 +162,11 @@ def _split(rows: Rows, groups: dict[str, np.ndarray], shown: tuple[str | None, .
     if rows.has_md5[every].any():
         stats["duplicates"] = {"exact": int(copied[every].sum())}
     for side, column in (("width", rows.width), ("height", rows.height)):
-        values = np.sort(column[every][column[every] != 0])
+        values = column[every][column[every] != 0]
         if len(values):
-            stats[side] = {"max": int(values[-1]), "median": _median(values), "min": int(values[0])}
+            half = len(values) // 2
+            middle = np.partition(values, [half - 1, half] if half else [0])
+            stats[side] = {"max": int(values.max()), "median": _median(middle), "min": int(values.min())}
     return stats
 
 
@@ -174,9 +176,9 @@ def _class(rows: Rows, members: np.ndarray, config: Config) -> dict[str, Any]:
     properties = {}
     for i, name in enumerate(NUMERIC):
         values = rows.numbers[i, members]
-        values = np.sort(values[~np.isnan(values)])
+        values = values[~np.isnan(values)]
         if len(values):
-            properties[name] = sorted_spread(values)
+            properties[name] = sorted_spread(_quartile_order(values))
     if properties:
         summary["properties"] = properties
     profiled = members[rows.profiled[members]]
@@ -195,8 +197,16 @@ def _totals(rows: Rows, members: np.ndarray) -> dict[str, Any]:
     return {"bytes": int(rows.size[members].sum()), "images": len(members)}
 
 
+def _quartile_order(values: np.ndarray) -> np.ndarray:
+    """``values`` with the elements ``sorted_spread`` reads where a sort would put them: a
+    partition, about half a sort's time on 100,000 distinct values, seven times a class."""
+    if len(values) < 2:
+        return values
+    return np.partition(values, sorted({j + k for i in (1, 2, 3) for j in [i * (len(values) - 1) // 4] for k in (0, 1)}))
+
+
 def _median(ordered: np.ndarray) -> int | float:
-    """``statistics.median`` of sorted integers."""
+    """``statistics.median`` of integers, sorted or with the middle two where a sort puts them."""
     half = len(ordered) // 2
     return int(ordered[half]) if len(ordered) % 2 else (int(ordered[half - 1]) + int(ordered[half])) / 2
 
