@@ -22,7 +22,8 @@ from typing import Callable, Mapping, Sequence
 from imagelint.config import Config
 from imagelint.facts.areas import Area, Transfer
 from imagelint.facts.local_manifests import keep_manifest, local_manifest
-from imagelint.sources.dvcfiles import ManifestError, manifest_bytes, manifest_entries
+from imagelint.sources.dvcfiles import ManifestError, manifest_entries
+from imagelint.sources.manifest_text import manifest_bytes
 from imagelint.sources.outs import DirOut
 from imagelint.sources.pointer_checks import is_md5
 

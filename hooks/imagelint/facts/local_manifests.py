@@ -9,6 +9,7 @@ from typing import Mapping
 from imagelint.atomic import write_bytes_atomic
 from imagelint.config import Config
 from imagelint.sources import dvcfiles
+from imagelint.sources.manifest_text import manifest_bytes
 from imagelint.sources.outs import pulled_manifests
 
 
@@ -43,7 +44,7 @@ def keep_manifest(config: Config, manifest: str, entries: Mapping[str, str], dat
     _latest[manifest] = entries
     path = manifest_folder(config) / "files" / "md5" / manifest[:2] / manifest[2:]
     if not path.exists():
-        write_bytes_atomic(path, dvcfiles.manifest_bytes(entries) if data is None else data)
+        write_bytes_atomic(path, manifest_bytes(entries) if data is None else data)
 
 
 def keep_manifest_bytes(config: Config, manifest: str, data: bytes) -> None:

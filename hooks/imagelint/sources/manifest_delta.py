@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from imagelint.sources.dvcfiles import canonical_entry
+from imagelint.sources.manifest_text import canonical_entry
 from imagelint.sources.pointer_checks import is_md5, stays_inside
 
 _WHITESPACE = b" \t\n\r"
