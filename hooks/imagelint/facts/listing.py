@@ -30,7 +30,7 @@ from imagelint.facts.index import HASHES
 from imagelint.facts.listing_link import LINK, Since, read_link, write_link
 from imagelint.facts.snapshot import Snapshot, SnapshotTable, version_tag
 from imagelint.sources.dataset import is_image_path
-from imagelint.sources.manifest_delta import Delta, canonical_manifest, row_of_relpath, sorted_position
+from imagelint.sources.manifest_delta import Delta, row_of_relpath, sorted_position
 from imagelint.sources.pointer_checks import stays_inside
 
 #: The snapshot columns a commit reads (duplicate search, placement); a new one is one more name.
@@ -138,7 +138,7 @@ def listing_from_snapshot(snapshot: Snapshot | SnapshotTable) -> Listing | None:
     everything = snapshot.columns(fields)
     columns = {name: column for name, column in everything.items()
                if name in HOOK_COLUMNS or name.split(".")[0] in STATS_FIELDS}
-    text, starts = canonical_manifest([(relpath, snapshot.entries[relpath]) for relpath in relpaths])
+    text, starts = snapshot.manifest_text()
     folders: dict[str, int] = {}
     columns["folder"] = np.array([folders.setdefault(r.rpartition("/")[0], len(folders)) for r in relpaths],
                                  dtype=np.int32)

@@ -64,7 +64,7 @@ def pull_snapshots(outs: Sequence[DirOut], config: Config, index: FactsIndex, so
             index.store_columns(table.md5s, table.values, rows)
             local.write(key, data)
             moved, images, size = moved + 1, images + len(described), size + len(data)
-        keep_manifest(config, manifest, table.entries)
+        keep_manifest(config, manifest, table.entries, table.text)
         keep_listing(config, table)
     return Transfer(moved, images, size, tuple(unavailable), tuple(notes))
 

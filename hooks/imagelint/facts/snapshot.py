@@ -15,6 +15,7 @@ is refused.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -26,6 +27,7 @@ import numpy as np
 from imagelint.facts import image_facts
 from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import HASHES
+from imagelint.sources.manifest_delta import canonical_manifest
 
 #: Bumped when the file layout changes; with FACTS_VERSION it names the folder snapshots live in.
 SNAPSHOT_VERSION = 1
@@ -54,6 +56,10 @@ class Snapshot:
     def columns(self, only: Collection[str] | None = None) -> dict[str, np.ndarray]:
         return snapshot_columns(self.manifest, self.entries, self.facts, only)
 
+    def manifest_text(self) -> tuple[bytes, np.ndarray]:
+        """The manifest's bytes as DVC writes them, and where each entry starts (``canonical_manifest``)."""
+        return canonical_manifest(sorted(self.entries.items()))
+
 
 @dataclass(frozen=True)
 class SnapshotTable:
@@ -66,6 +72,12 @@ class SnapshotTable:
     md5s: list[str]
     has_facts: np.ndarray
     values: dict[str, list]
+    #: ``manifest_text()``, formatted once when the listing was checked against the manifest name.
+    text: bytes
+    starts: np.ndarray
+
+    def manifest_text(self) -> tuple[bytes, np.ndarray]:
+        return self.text, self.starts
 
     def fact_rows(self) -> list[int]:
         return np.flatnonzero(self.has_facts).tolist()
@@ -161,8 +173,6 @@ def read_snapshot(data: bytes, manifest: str) -> Snapshot:
 
 def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
     """``read_snapshot``'s checks, the facts left as columns."""
-    from imagelint.sources.dvcfiles import manifest_digest
-
     columns = _columns(data)
     try:
         if bytes(columns["manifest"]).decode() != manifest:
@@ -187,9 +197,10 @@ def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
     except (KeyError, UnicodeDecodeError, ValueError, TypeError) as exc:
         raise SnapshotError(f"malformed column: {exc}") from None
     entries = dict(zip(relpaths, md5s))
-    if len(entries) != count or manifest_digest(entries) != manifest:
+    text, starts = canonical_manifest(sorted(entries.items()))  # in one pass: the file is in relpath order
+    if len(entries) != count or hashlib.md5(text).hexdigest() + ".dir" != manifest:
         raise SnapshotError("its listing does not hash to the manifest name")
-    return SnapshotTable(manifest, entries, md5s, has_facts, values)
+    return SnapshotTable(manifest, entries, md5s, has_facts, values, text, starts)
 
 
 def _columns(data: bytes) -> dict[str, np.ndarray]:
