@@ -5,11 +5,10 @@ discover (git, DVC pointers) -> inspect (index, one reduced decode) -> rules -> 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from imagelint.commands.common import add_common_options, load_context, positive_int
+from imagelint.commands.common import add_common_options, load_context, positive_int, pre_commit_range
 from imagelint.errors import UsageError
 from imagelint.rules.baseline import BASELINE_FILE
 
@@ -122,8 +121,7 @@ def revision_range(rev: str | None) -> tuple[str, str] | None:
         if not base or (sep and not head):
             raise UsageError(f"--rev: expected A..B or A, got {rev!r}")
         return base, head or "HEAD"
-    start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    return (start, end) if start and end else None
+    return pre_commit_range()
 
 
 def _plural(n: int, word: str, plural: str = "") -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def pre_commit_range() -> tuple[str, str] | None:
+    """pre-commit's from/to refs (pre-push, ``pre-commit run --from-ref``), when both are set."""
+    start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    return (start, end) if start and end else None
 
 
 def repository_root(cwd: Path) -> Path:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from imagelint.commands.common import add_common_options, load_context
+from imagelint.commands.common import add_common_options, load_context, pre_commit_range
 from imagelint.config import Config
 from imagelint.errors import UsageError
 
@@ -72,8 +71,7 @@ def revisions(values: list[str]) -> tuple[str, str]:
         return base, head or "HEAD"
     if values:
         return values[0], values[1] if len(values) == 2 else STAGED
-    start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    return (start, end) if start and end else ("HEAD", STAGED)
+    return pre_commit_range() or ("HEAD", STAGED)
 
 
 def _stats_at(root: Path, config: Config, rev: str) -> tuple[dict[str, Any], tuple[str, ...]]:

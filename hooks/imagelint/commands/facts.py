@@ -8,14 +8,13 @@ share those facts as snapshots through the DVC remote, so no other machine decod
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from imagelint.commands.common import add_common_options, load_context, positive_int
+from imagelint.commands.common import add_common_options, load_context, positive_int, pre_commit_range
 from imagelint.errors import UsageError
 
 if TYPE_CHECKING:
@@ -220,8 +219,8 @@ def _commits(root: Path, revisions: Sequence[str]) -> list[str]:
     ``A..B`` that changes a pointer, or (none given) those of the push pre-commit runs for."""
     from imagelint.sources import gitfiles
 
-    start, end = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    given = list(revisions) or ([f"{start}..{end}"] if start and end else ["HEAD"])
+    pushed = pre_commit_range()
+    given = list(revisions) or ([f"{pushed[0]}..{pushed[1]}"] if pushed else ["HEAD"])
     commits: list[str] = []
     for rev in given:
         commits += gitfiles.pointer_commits(root, rev) if ".." in rev else [rev]
