@@ -25,13 +25,20 @@ def spread(values: Sequence[float]) -> dict[str, float]:
     return sorted_spread(sorted(values))
 
 
+def quartile_positions(count: int) -> list[tuple[int, int]]:
+    """(j, delta) of the lower quartile, median and upper quartile of ``count`` ordered values:
+    each is ``(ordered[j] * (4 - delta) + ordered[j + 1] * delta) / 4``."""
+    return [divmod(i * (count - 1), 4) for i in (1, 2, 3)]
+
+
 def sorted_spread(ordered: Sequence[float]) -> dict[str, float]:
     """``spread`` of values already in order: ``statistics.quantiles(method="inclusive")``'s
-    arithmetic on the few elements it reads, so a sorted numpy column gives the same floats."""
+    arithmetic on the few elements it reads (``quartile_positions``), so a sorted numpy column
+    gives the same floats."""
     if len(ordered) == 1:
         return {"median": float(ordered[0]), "q1": float(ordered[0]), "q3": float(ordered[0])}
     q1, mid, q3 = ((float(ordered[j]) * (4 - delta) + float(ordered[j + 1]) * delta) / 4
-                   for j, delta in (divmod(i * (len(ordered) - 1), 4) for i in (1, 2, 3)))
+                   for j, delta in quartile_positions(len(ordered)))
     return {"median": mid, "q1": q1, "q3": q3}
 
 
