@@ -21,7 +21,7 @@ from typing import Callable, Mapping, Sequence
 
 from imagelint.config import Config
 from imagelint.facts.areas import Area, Transfer
-from imagelint.facts.local_manifests import keep_manifest, local_manifest
+from imagelint.facts.local_manifests import has_local_manifest, keep_manifest, local_manifest
 from imagelint.sources.dvcfiles import ManifestError, manifest_entries
 from imagelint.sources.manifest_text import manifest_bytes
 from imagelint.sources.outs import DirOut
@@ -176,7 +176,7 @@ def rebuild_manifests(outs: Sequence[DirOut], config: Config, source: Area) -> T
     changes = size = manifests = 0
     notes = []
     for out in {out.manifest: out for out in outs}.values():
-        if local_manifest(out.dvc_root, out.manifest, config) is not None:
+        if has_local_manifest(out.dvc_root, out.manifest, config):
             continue
         rebuilt = rebuild(out.manifest, lambda name, out=out: local_manifest(out.dvc_root, name, config), source.read)
         changes, size = changes + rebuilt.changes, size + rebuilt.bytes

@@ -3,6 +3,7 @@ were rebuilt from changes, laid out like a DVC cache so the resolver reads them 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Mapping
 
@@ -37,18 +38,29 @@ def local_manifest(dvc_root: Path, manifest: str, config: Config) -> Mapping[str
     return None
 
 
+def has_local_manifest(dvc_root: Path, manifest: str, config: Config) -> bool:
+    """Whether ``local_manifest`` would find something there (a file that then fails to parse is
+    the resolver's to report), without reading it: 80 MB at a million entries."""
+    places = [*dvcfiles.object_folders(dvcfiles.cache_dir(dvc_root / ".dvc")), str(manifest_folder(config) / "files" / "md5")]
+    return manifest in _latest or any(os.path.lexists(f"{folder}/{manifest[:2]}/{manifest[2:]}") for folder in places)
+
+
 def keep_manifest(config: Config, manifest: str, entries: Mapping[str, str], data: bytes | None = None) -> None:
     """Write the ``.dir`` object exactly as DVC writes it (``data``, when the caller has its bytes
     already), unless it is there; ``entries`` must hash to ``manifest``."""
     _latest.clear()
     _latest[manifest] = entries
-    path = manifest_folder(config) / "files" / "md5" / manifest[:2] / manifest[2:]
+    path = _kept(config, manifest)
     if not path.exists():
         write_bytes_atomic(path, manifest_bytes(entries) if data is None else data)
 
 
 def keep_manifest_bytes(config: Config, manifest: str, data: bytes) -> None:
     """Keep ``data`` fetched from elsewhere, when it hashes to ``manifest``."""
-    path = manifest_folder(config) / "files" / "md5" / manifest[:2] / manifest[2:]
+    path = _kept(config, manifest)
     if not path.exists() and hashlib.md5(data).hexdigest() + ".dir" == manifest:
         write_bytes_atomic(path, data)
+
+
+def _kept(config: Config, manifest: str) -> Path:
+    return manifest_folder(config) / "files" / "md5" / manifest[:2] / manifest[2:]
