@@ -1,7 +1,7 @@
 """All-pairs near-duplicate search at ten million hashes: one machine, or the units on a cluster.
 
 The exact multi-index search is a set of independent units (some masks of one chunk,
-``near_search.search_units``). At sizes where running them all here takes too long, their cost
+``multi_index.search_units``). At sizes where running them all here takes too long, their cost
 is measured by running a random sample of each chunk's units single-threaded after building
 that chunk's real index, and scaled by the chunk's mask count; the same estimate is made at a
 size that is also searched in full, so the table shows how far the estimate can be trusted.
@@ -25,24 +25,24 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "hooks"))
 import search_scale  # noqa: E402
-from imagelint.rules import near_search  # noqa: E402
+from imagelint.rules import multi_index, near_search  # noqa: E402
 from imagelint.rules.cluster_search import MASKS_PER_UNIT, all_pairs_on_cluster  # noqa: E402
 
 
 def estimated_seconds(hashes: np.ndarray, threshold: int, sample: int, rng: random.Random) -> tuple[float, float, int]:
     """(single-core seconds for every unit, the slowest unit seen, number of units), from a sample."""
-    units = near_search.search_units(len(hashes), threshold, MASKS_PER_UNIT) or []
+    units = multi_index.search_units(len(hashes), threshold, MASKS_PER_UNIT) or []
     total = slowest = 0.0
     for chunk in sorted({(unit.start, unit.width) for unit in units}):
         mine = [unit for unit in units if (unit.start, unit.width) == chunk]
         started = time.perf_counter()
-        index = near_search.chunk_index(hashes, mine[0])
+        index = multi_index.chunk_index(hashes, mine[0])
         total += time.perf_counter() - started
         picked = rng.sample(mine, min(sample, len(mine)))
         seconds = []
         for unit in picked:
             started = time.perf_counter()
-            near_search.unit_pairs(index, threshold, unit)
+            multi_index.unit_pairs(index, threshold, unit)
             seconds.append(time.perf_counter() - started)
         slowest = max(slowest, *seconds)
         per_mask = sum(seconds) / sum(len(unit.masks) for unit in picked)

@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hooks"))
-from imagelint.rules import near_search  # noqa: E402
+from imagelint.rules import multi_index, near_search  # noqa: E402
 
 QUERIES = 100
 
@@ -49,11 +49,11 @@ def measured(work: Callable[[], object]) -> tuple[float, float, object]:
 
 
 def brute_all_pairs(hashes: np.ndarray, threshold: int) -> list[tuple[int, int, int]]:
-    return near_search._sorted_triples(near_search._scan(hashes, hashes, threshold, later_only=True))
+    return near_search.sorted_triples(near_search.scan(hashes, hashes, threshold, later_only=True))
 
 
 def plan_text(n: int, threshold: int) -> str:
-    plan = near_search._cheapest_plan(n, threshold)
+    plan = multi_index.cheapest_plan(n, threshold)
     if plan is None:
         return "brute force"
     used = [(width, radius) for _, width, radius in plan if radius >= 0]

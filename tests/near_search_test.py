@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imagelint.rules import near_search
+from imagelint import bitcount
+from imagelint.rules import multi_index, near_search
 
 
 def naive_all_pairs(hashes, threshold):
@@ -66,26 +67,26 @@ def test_all_pairs_within_matches_naive(hashes, threshold):
 def test_brute_force_and_every_chunking_are_exact(hashes, threshold):
     # Narrow chunks keep the tables small and the buckets crowded, which exercises every branch.
     expected = naive_all_pairs(hashes, threshold)
-    brute = near_search._scan(hashes, hashes, threshold, later_only=True)
-    assert near_search._sorted_triples(brute) == expected
+    brute = near_search.scan(hashes, hashes, threshold, later_only=True)
+    assert near_search.sorted_triples(brute) == expected
     for chunks in range(1, 7):
         plan = [
             (c * (64 // chunks), 6, radius)
-            for c, radius in enumerate(near_search._radii(threshold, chunks))
+            for c, radius in enumerate(multi_index.radii(threshold, chunks))
         ]
         for masks_per_unit in (None, 1):
-            units = near_search.plan_units(plan, masks_per_unit)
-            found = near_search._multi_index_pairs(hashes, threshold, units)
-            assert near_search._sorted_triples(found) == expected, (plan, masks_per_unit)
+            units = multi_index.plan_units(plan, masks_per_unit)
+            found = multi_index.multi_index_pairs(hashes, threshold, units)
+            assert near_search.sorted_triples(found) == expected, (plan, masks_per_unit)
 
 
 @pytest.mark.parametrize("threshold", [0, 4, 8, 10, 12])
 def test_chosen_index_matches_brute_force_at_scale(threshold):
     hashes = clustered(20_000, seed=3)
-    plan = near_search._cheapest_plan(len(hashes), threshold)
+    plan = multi_index.cheapest_plan(len(hashes), threshold)
     assert plan is not None
-    brute = near_search._sorted_triples(
-        near_search._scan(hashes, hashes, threshold, later_only=True)
+    brute = near_search.sorted_triples(
+        near_search.scan(hashes, hashes, threshold, later_only=True)
     )
     assert near_search.all_pairs_within(hashes, threshold) == brute
     assert len(brute) > 13
@@ -114,13 +115,13 @@ def test_pairs_within_more_queries_than_reference():
 
 def test_popcount_table_counts_bits():
     values = np.concatenate([uniform(1000), np.array([0, 2**64 - 1], dtype=np.uint64)])
-    counts = near_search._popcount_table(values.reshape(2, -1))
+    counts = bitcount.popcount_by_table(values.reshape(2, -1))
     assert counts.ravel().tolist() == [bin(int(v)).count("1") for v in values]
 
 
 def test_popcount_table_gives_the_same_answers(monkeypatch):
     hashes = clustered(3000, seed=7)
     expected = near_search.all_pairs_within(hashes, 10), near_search.pairs_within(hashes[:20], hashes, 10)
-    monkeypatch.setattr(near_search, "_popcount", near_search._popcount_table)
+    monkeypatch.setattr(bitcount, "popcount", bitcount.popcount_by_table)
     assert near_search.all_pairs_within(hashes, 10) == expected[0]
     assert near_search.pairs_within(hashes[:20], hashes, 10) == expected[1]

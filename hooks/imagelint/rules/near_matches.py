@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from imagelint.bitcount import popcount
 from imagelint.facts import fingerprint
-from imagelint.rules.near_search import all_pairs_within, pairs_within, popcount
+from imagelint.rules.near_search import all_pairs_within, pairs_within
 
 if TYPE_CHECKING:
     from imagelint.facts.reference import Reference

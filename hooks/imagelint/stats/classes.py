@@ -14,10 +14,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from imagelint.bitcount import popcount
 from imagelint.stats.properties import CATEGORICAL, NONE, NUMERIC, Profile
 
 REDUNDANCY_SAMPLE = 2000
-_POPCOUNT = getattr(np, "bitwise_count", None)
 
 
 def spread(values: Sequence[float]) -> dict[str, float]:
@@ -88,16 +88,9 @@ def hash_distances(hashes: np.ndarray) -> np.ndarray:
     nearest = np.empty(len(hashes), dtype=np.int64)
     for start in range(0, len(hashes), 256):
         block = hashes[start:start + 256, None] ^ hashes[None, :]
-        counts = _POPCOUNT(block) if _POPCOUNT is not None else popcount(block)  # uint8: a quarter of the memory
+        counts = popcount(block)  # uint8: a quarter of the memory
         rows = np.arange(len(counts))
         counts[rows, rows + start] = 65  # not its own neighbour
         nearest[start:start + len(counts)] = counts.min(axis=1)
     return nearest
 
-
-def popcount(values: np.ndarray) -> np.ndarray:
-    """Set bits of each 64-bit value."""
-    if _POPCOUNT is not None:
-        return _POPCOUNT(values).astype(np.int64)
-    as_bytes = values.view(np.uint8).reshape(*values.shape, 8)
-    return np.unpackbits(as_bytes, axis=-1).sum(axis=-1).astype(np.int64)
