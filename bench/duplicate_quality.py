@@ -215,7 +215,8 @@ def cost(root: Path, count: int) -> dict[str, float]:
 
     from imagelint.facts import fingerprint as fp
     from imagelint.facts.exif import upright
-    from imagelint.facts.image_facts import hash_to_int, reduced_decode
+    from imagelint.facts.image_facts import reduced_decode
+    from imagelint.facts.phash import hash_value
     from imagelint.facts.pixel_digest import pixel_digest
 
     files = sorted((root / "camera").glob("cam_*.jpg"))[:count] or sorted((root / "photos").glob("*.jpg"))[:count]
@@ -231,10 +232,10 @@ def cost(root: Path, count: int) -> dict[str, float]:
         gray, colour = reduced_decode(image, data)
         gray = upright(gray, facts.orientation)
         started = time.perf_counter()
-        hash_to_int(phash(gray))
+        hash_value(phash(gray))
         timings["one pHash (baseline)"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        fp.fingerprint(gray, colour, lambda im: hash_to_int(phash(im)))
+        fp.fingerprint(gray, colour, lambda im: hash_value(phash(im)))
         timings["fingerprint"].append(time.perf_counter() - started)
         small = gray.reduce(max(1, max(gray.size) // fp.WORK_SIDE))
         started = time.perf_counter()

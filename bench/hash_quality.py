@@ -32,7 +32,8 @@ from PIL import Image, ImageEnhance
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hooks"))
 
 from corpus import DEFAULT_ROOT, Photo, load_photos  # noqa: E402
-from imagelint.facts.image_facts import DRAFT_SIZE, hash_to_int, read_image_facts, reduced_decode  # noqa: E402
+from imagelint.facts.image_facts import DRAFT_SIZE, read_image_facts, reduced_decode  # noqa: E402
+from imagelint.facts.phash import hash_value  # noqa: E402
 
 THRESHOLDS = (4, 6, 8, 10, 12, 14)
 #: Long side the distinct photos are brought down to before editing: a typical dataset size,
@@ -122,9 +123,9 @@ def hash_bytes(data: bytes) -> Hashes:
     return Hashes(
         phash=facts.phash,
         phash_mirror=facts.phash_mirror,
-        naive=hash_to_int(naive),
-        dhash=hash_to_int(imagehash.dhash(gray)),
-        whash=hash_to_int(imagehash.whash(gray)),
+        naive=hash_value(naive),
+        dhash=hash_value(imagehash.dhash(gray)),
+        whash=hash_value(imagehash.whash(gray)),
     )
 
 

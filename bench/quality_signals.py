@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hooks"))
 
 from corpus import DEFAULT_ROOT, load_photos  # noqa: E402
 from hash_quality import QUALITY_MD, machine_facts, write_section  # noqa: E402
-from imagelint.facts.image_facts import FACTS_VERSION, STATS_SIDE, read_image_facts  # noqa: E402
+from imagelint.facts.image_facts import FACTS_VERSION, read_image_facts  # noqa: E402
+from imagelint.facts.pixel_signals import STATS_SIDE  # noqa: E402
 
 SECTION = "## Quality signals on real photos"
 SIGNALS = ("dark_score", "light_score", "tonal_range", "edge_strength")

@@ -14,25 +14,20 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
-from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import accumulate
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from imagelint.facts.colour import colour_signals, std
 from imagelint.facts.decode_budget import declared_size, reduction_factor, within_budget
 from imagelint.facts.encoding import read_encoding
 from imagelint.facts.exif import read_exif, upright
-from imagelint.facts.fingerprint import fingerprint
 from imagelint.facts.pixel_digest import pixel_digest
+from imagelint.facts.pixel_signals import pixel_signals
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 #: Smallest side asked of the JPEG draft decode; libjpeg scales by 1/2, 1/4 or 1/8 at most.
 DRAFT_SIZE = 64
-#: Largest side of the thumbnail the pixel statistics are measured on.
-STATS_SIDE = 128
 #: Side (roughly) of the box-reduced colour image the colour properties are measured on.
 COLOUR_SIDE = 64
 #: Frames of a multi-picture (MPO) file that are checked for intact data.
@@ -156,7 +151,8 @@ def read_image_facts(data: bytes, max_pixels: int) -> ImageFacts:
     except Exception as exc:  # noqa: BLE001 - truncated, garbled, bad CRC ...
         return _replace(header, decoded=True, error=_describe(exc))
     signals = pixel_signals(upright(gray, header.orientation), colour)
-    return _replace(header, decoded=True, pixel_digest=pixel_digest(data, image.format, header.orientation), **signals)
+    return _replace(header, decoded=True, pixel_digest=pixel_digest(data, image.format, header.orientation),
+                    **vars(signals))
 
 
 def reduced_decode(image: Image.Image, data: bytes) -> tuple[Image.Image, Image.Image | None]:
@@ -247,47 +243,6 @@ def _check_other_frames(image: Image.Image, data: bytes) -> None:
                 other.load()
             except OSError as exc:
                 raise ValueError(f"picture {frame + 1} of {frames}: {_describe(exc)}") from None
-
-
-
-def pixel_signals(gray: Image.Image, colour: Image.Image | None = None) -> dict[str, object]:
-    """Perceptual hashes, the duplicate-search fingerprint and quality statistics of a reduced
-    grayscale image, colour properties of the small colour image (of ``gray`` itself when there
-    is none). ``tonal_range`` is the grey levels spanned by the middle 98% of pixels."""
-    import numpy as np  # numpy loads only when an image is actually decoded
-
-    from imagelint.facts.phash import phash_of, phash_pair
-
-    thumb = gray.copy()
-    thumb.thumbnail((STATS_SIDE, STATS_SIDE))
-    cumulative = list(accumulate(thumb.histogram()))
-    pixels = np.asarray(thumb, dtype=np.int16)  # numpy sums whole numbers exactly: the float64 std, sooner
-    laplacian = 4 * pixels[1:-1, 1:-1] - (pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:])
-    phash, phash_mirror = phash_pair(gray)
-    dark = _percentile(cumulative, 0.99)
-    return {
-        "phash": phash,
-        **vars(fingerprint(gray, colour, phash_of)),
-        "phash_mirror": phash_mirror,
-        "dark_score": round(dark / 255, 3),
-        "light_score": round(1 - _percentile(cumulative, 0.05) / 255, 3),
-        "tonal_range": dark - _percentile(cumulative, 0.01),
-        "edge_strength": round(std(laplacian) if laplacian.size else 0.0, 3),
-        **vars(colour_signals(colour if colour is not None else thumb)),
-    }
-
-
-def hash_to_int(image_hash: object) -> int:
-    """An ImageHash as an unsigned 64-bit integer (row-major bits, first bit most significant)."""
-    value = 0
-    for bit in image_hash.hash.flatten():  # type: ignore[attr-defined]
-        value = (value << 1) | int(bit)
-    return value
-
-
-def _percentile(cumulative: list[int], fraction: float) -> int:
-    """The first grey level whose running count reaches ``fraction`` of all pixels."""
-    return min(bisect_left(cumulative, fraction * cumulative[-1]), len(cumulative) - 1)
 
 
 def _replace(facts: ImageFacts, **changes: object) -> ImageFacts:

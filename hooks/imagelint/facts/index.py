@@ -18,7 +18,7 @@ from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Collection, Iterable, Iterator, Mapping, Sequence, Tuple
 
-from imagelint.facts import image_facts
+from imagelint.facts import image_facts, pixel_signals
 from imagelint.facts.image_facts import ImageFacts
 
 SCHEMA_VERSION = 1
@@ -49,7 +49,7 @@ def fingerprint() -> str:
         f"schema={SCHEMA_VERSION}",
         f"facts={image_facts.FACTS_VERSION}",
         f"draft={image_facts.DRAFT_SIZE}",
-        f"stats={image_facts.STATS_SIDE}",
+        f"stats={pixel_signals.STATS_SIDE}",
     ]
     return hashlib.sha1(";".join(parts).encode()).hexdigest()[:12]
 

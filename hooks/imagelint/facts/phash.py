@@ -66,7 +66,13 @@ def _bits(low: np.ndarray) -> int | None:
 def _imagehash(gray: Image.Image) -> int:
     import imagehash  # scipy loads only for the rare image whose coefficients tie
 
-    return int.from_bytes(np.packbits(imagehash.phash(gray).hash).tobytes(), "big")
+    return hash_value(imagehash.phash(gray))
+
+
+def hash_value(image_hash: object) -> int:
+    """An ImageHash as the unsigned integer the facts store (row-major bits, first bit most
+    significant)."""
+    return int.from_bytes(np.packbits(image_hash.hash).tobytes(), "big")  # type: ignore[attr-defined]
 
 
 @lru_cache(maxsize=1)
