@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-SAMPLE = ["__init__.py", "generate.py", "pyproject.toml", "dvc.yaml", ".pre-commit-config.yaml", "README.md",
+SAMPLE = ["__init__.py", "generate.py", "drawing.py", "pinning.py", "pyproject.toml", "dvc.yaml", ".pre-commit-config.yaml", "README.md",
           "pre-commit-hooks.yaml"]
 
 
