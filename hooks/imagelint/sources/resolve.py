@@ -33,11 +33,9 @@ from typing import Callable, Iterator, Sequence
 from imagelint.sources import dvcfiles, gitfiles
 from imagelint.sources.dataset import ImageRef, InvalidInput, ListingPart, Resolution, is_image_path
 from imagelint.sources.disk import disk_images, disk_ref, outside_git, relative
+from imagelint.sources.git_images import git_image_refs
+from imagelint.sources.listing_parts import listing_parts
 from imagelint.sources.manifests import Manifests
-
-#: Git LFS pointer files are ~130 bytes; anything larger is real content.
-_LFS_POINTER_MAX = 1024
-
 
 
 def resolve_images(cwd: Path, paths: Sequence[str], *, check_all: bool = False,
@@ -122,7 +120,8 @@ class _GitResolver:
         blobs = gitfiles.read_blobs(self.root, [blob for specs in (new_specs, old_specs) for pair in specs.values()
                                                 for blob in pair if blob] + attributes)
 
-        refs = self._git_refs(entries, any(b"filter=lfs" in blobs.get(blob, b"") for blob in attributes))
+        refs, lfs_notes = git_image_refs(self.root, entries, any(b"filter=lfs" in blobs.get(blob, b"") for blob in attributes))
+        self.notes += lfs_notes
         tracked: dict[str, list[str]] = {}
         new_outs = {path: outs for path, spec in new_specs.items()
                     if (outs := self._outs(path, spec, blobs, True)) is not None}
@@ -130,7 +129,7 @@ class _GitResolver:
                     if spec[0] and (outs := self._outs(path, spec, blobs, False)) is not None}
         if self.listings is not None and not check_all and all(
                 relative(cwd, self.root, given) in changed_pointers for given in paths):
-            self._find_listings(old_outs, new_outs, changed_pointers)
+            self.parts = listing_parts(self.listings, self.manifests, old_outs, new_outs, changed_pointers)
         new_images: dict[str, dict[str, str]] = {}
         unlisted: set[str] = set()
         for pointer, outs in new_outs.items():
@@ -176,76 +175,12 @@ class _GitResolver:
                           tuple(sorted(unlisted)), tuple(invalid), unlisted_anywhere,
                           tuple(self.parts[path] for path in sorted(self.parts)))
 
-    def _find_listings(self, old_outs: dict[str, list[dvcfiles.Out]], new_outs: dict[str, list[dvcfiles.Out]],
-                       changed_pointers: set[str]) -> None:
-        """The folders at the state that a kept listing describes: its own manifest's, or the base
-        manifest's plus the bytes that differ."""
-        from imagelint.facts.listing import load_kept
-        from imagelint.facts.listing_link import delta_of
-        from imagelint.sources.manifest_delta import manifest_delta
-
-        assert self.listings is not None
-        old_by_path = {out.path: out for outs in old_outs.values() for out in outs}
-        for pointer, outs in new_outs.items():
-            for out in outs:
-                old = old_by_path.get(out.path) if pointer in changed_pointers else out
-                if old is None or not (old.md5.endswith(".dir") and out.md5.endswith(".dir")):
-                    continue
-                kept = load_kept(self.listings, old.md5)
-                if kept is None:
-                    continue
-                listing, since = kept
-                delta, text = None, b""
-                if since is not None and old.md5 == out.md5:  # the linked manifest itself
-                    delta = delta_of(since, listing)
-                    if delta is None:
-                        continue
-                elif listing.manifest != out.md5:
-                    text = self.manifests.cached_bytes(out) or b""
-                    delta = manifest_delta(listing.text, listing.starts, listing.relpath, text) if text else None
-                    if delta is None:
-                        continue
-                folder = "" if out.path == "." else out.path + "/"
-                objects = dvcfiles.object_folders(self.manifests.cache(out.pointer), out.legacy)
-                part = ListingPart(folder, out.md5, listing, delta, objects, text, since)
-                if not part.reverts():
-                    self.parts[out.path] = part
-
     def _add_dvc_refs(self, refs: dict[str, ImageRef], images: dict[str, str], folders: tuple[str, ...]) -> None:
         """Refs for one out's images: the loop that runs 100,000 times, so it only joins strings."""
         root = str(self.root)
         for path, md5 in images.items():
             objects = tuple(f"{folder}/{md5[:2]}/{md5[2:]}" for folder in folders)
             refs[path] = ImageRef(path, md5, (*objects, f"{root}/{path}"))
-
-    def _git_refs(self, entries: dict[str, gitfiles.TreeEntry], uses_lfs: bool) -> dict[str, ImageRef]:
-        images = [entry for path, entry in entries.items() if is_image_path(path)]
-        refs = {}
-        for entry in images:
-            link = entry.mode == gitfiles.SYMLINK_MODE
-            sources = () if link else (f"{self.root}/{entry.path}",)
-            refs[entry.path] = ImageRef(entry.path, None, sources, entry.blob, link)
-        if uses_lfs:
-            self._add_lfs_sources(refs, images)
-        return refs
-
-    def _add_lfs_sources(self, refs: dict[str, ImageRef], images: list[gitfiles.TreeEntry]) -> None:
-        """Git LFS images: the local LFS object first, since the workspace may hold the pointer text."""
-        sizes = gitfiles.blob_sizes(self.root, [entry.blob for entry in images])
-        small = gitfiles.read_blobs(self.root, [blob for blob, size in sizes.items() if size <= _LFS_POINTER_MAX])
-        common = gitfiles.git_common_dir(self.root)
-        missing = []
-        for entry in images:
-            found = gitfiles.lfs_object(common, small.get(entry.blob, b""))
-            if found is None or entry.mode == gitfiles.SYMLINK_MODE:
-                continue
-            if found.is_file():
-                refs[entry.path] = ImageRef(entry.path, None, (str(found), f"{self.root}/{entry.path}"), entry.blob)
-            else:
-                missing.append(entry.path)
-        if missing:
-            self.notes.append(f"{missing[0]}: Git LFS object not present locally ({len(missing)} image(s) "
-                              f"in all): run 'git lfs pull'")
 
     def _outs(self, pointer: str, spec: tuple[str | None, str | None], blobs: dict[str, bytes],
               new: bool) -> list[dvcfiles.Out] | None:
