@@ -18,7 +18,7 @@ from images import encode, gradient, photo, write, write_photo
 from imagelint import cli
 from imagelint.config import load_config
 from imagelint.facts.listing import listing_folder, load_listing
-from imagelint.stats import columns, source
+from imagelint.stats import rows, source
 from imagelint.stats.document import stats_text
 from repo_helpers import dvc, git
 
@@ -128,7 +128,7 @@ def test_string_codes_factorize_like_numpy_unique(distinct: int) -> None:
     keys = values[rng.integers(0, distinct, 20_000)]
     keys[12_345] = 7  # one value the sample may miss
     expected = np.unique(keys, return_index=True, return_inverse=True)[1:]
-    assert all(np.array_equal(got, want) for got, want in zip(columns._factorize(keys), expected))
+    assert all(np.array_equal(got, want) for got, want in zip(rows._factorize(keys), expected))
 
 
 @pytest.mark.parametrize("values", [["JPEG"] * 50, ["JPEG", "PNG", None, "", "JPEG", "WEBP"] * 9,
@@ -137,6 +137,6 @@ def test_string_codes_give_back_every_value(values: list[str | None]) -> None:
     encoded = [b"" if value is None else value.encode() for value in values]
     string_columns = {"name.len": np.array([-1 if v is None else len(e) for v, e in zip(values, encoded)]),
                       "name.utf8": np.frombuffer(b"".join(encoded), np.uint8)}
-    codes, distinct = columns._codes(string_columns, ("name",), slice(None))
+    codes, distinct = rows._codes(string_columns, ("name",), slice(None))
     assert [distinct[code][0] for code in codes] == values
     assert len(distinct) == len(set(values))

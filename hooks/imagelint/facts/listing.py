@@ -35,7 +35,7 @@ from imagelint.sources.pointer_checks import stays_inside
 
 #: The snapshot columns a commit reads (duplicate search, placement); a new one is one more name.
 HOOK_COLUMNS = ("md5", "relpath.len", "relpath.utf8", "has_facts", *HASHES, "phash.null", "format.len", "error.len")
-#: The facts ``imagelint stats`` reads besides those (``stats.columns``), so that it needs no
+#: The facts ``imagelint stats`` reads besides those (``stats.rows``), so that it needs no
 #: ``ImageFacts`` per image either: every snapshot column of these fields.
 STATS_FIELDS = ("size", "width", "height", "orientation", "jpeg_quality", "format", "camera_make", "camera_model",
                 "brightness", "contrast", "saturation", "colourfulness")

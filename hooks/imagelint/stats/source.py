@@ -39,7 +39,8 @@ def dataset_stats(cwd: Path, config: Config, *, rev: str | None = None, exact: b
     """Stats of the dataset in the index (or at ``rev``); with ``exact``, refuse partial data."""
     from imagelint.facts.inspect import inspect_images
     from imagelint.facts.listed import listable, listed_folders
-    from imagelint.stats.columns import STATS_COLUMNS, columns_stats, inspected_rows, listing_rows
+    from imagelint.stats.columns import columns_stats
+    from imagelint.stats.rows import STATS_COLUMNS, inspected_rows, listing_rows
     from imagelint.sources.outs import pulled_manifests
     from imagelint.sources.resolve import resolve_images
 
