@@ -2,7 +2,6 @@
 were rebuilt from changes, laid out like a DVC cache so the resolver reads them as DVC's own."""
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Mapping
@@ -11,7 +10,7 @@ from imagelint.atomic import write_bytes_atomic
 from imagelint.config import Config
 from imagelint.sources import dvcfiles
 from imagelint.sources.manifest_text import manifest_bytes
-from imagelint.sources.outs import pulled_manifests
+from imagelint.sources.outs import keep_fetched_manifest, kept_manifest_path, pulled_manifests
 
 
 def manifest_folder(config: Config) -> Path:
@@ -50,17 +49,11 @@ def keep_manifest(config: Config, manifest: str, entries: Mapping[str, str], dat
     already), unless it is there; ``entries`` must hash to ``manifest``."""
     _latest.clear()
     _latest[manifest] = entries
-    path = _kept(config, manifest)
+    path = kept_manifest_path(manifest_folder(config), manifest)
     if not path.exists():
         write_bytes_atomic(path, manifest_bytes(entries) if data is None else data)
 
 
 def keep_manifest_bytes(config: Config, manifest: str, data: bytes) -> None:
     """Keep ``data`` fetched from elsewhere, when it hashes to ``manifest``."""
-    path = _kept(config, manifest)
-    if not path.exists() and hashlib.md5(data).hexdigest() + ".dir" == manifest:
-        write_bytes_atomic(path, data)
-
-
-def _kept(config: Config, manifest: str) -> Path:
-    return manifest_folder(config) / "files" / "md5" / manifest[:2] / manifest[2:]
+    keep_fetched_manifest(manifest_folder(config), manifest, data)

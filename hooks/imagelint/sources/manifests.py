@@ -9,14 +9,13 @@ clears ``complete``.
 """
 from __future__ import annotations
 
-import hashlib
 import mmap
 import posixpath
 from pathlib import Path
 
-from imagelint.atomic import write_bytes_atomic
 from imagelint.sources import dvcfiles
 from imagelint.sources.dataset import InvalidInput, is_image_path
+from imagelint.sources.outs import keep_fetched_manifest
 
 
 class Manifests:
@@ -115,9 +114,9 @@ class Manifests:
             return None
         if data is None:
             return None
-        if self.pulled is not None and hashlib.md5(data).hexdigest() + ".dir" == out.md5:
+        if self.pulled is not None:
             try:  # kept for the next run (stats --check after check --remote on a CI runner)
-                write_bytes_atomic(self.pulled / "files" / "md5" / out.md5[:2] / out.md5[2:], data)
+                keep_fetched_manifest(self.pulled, out.md5, data)
             except OSError:
                 pass
         return dvcfiles.parse_manifest(data)

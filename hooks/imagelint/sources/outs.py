@@ -5,11 +5,13 @@ read from git (the index for ``rev=None``), never from the workspace, as the res
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from imagelint.atomic import write_bytes_atomic
 from imagelint.sources import dvcfiles, gitfiles
 
 
@@ -53,6 +55,19 @@ def pulled_manifests(cache_dir: Path) -> Path:
     """Where manifests carried by pulled facts snapshots are kept, laid out like a DVC cache
     (``files/md5/ab/cdef….dir``); imagelint never writes into the team's own DVC cache."""
     return cache_dir / "manifests"
+
+
+def kept_manifest_path(folder: Path, manifest: str) -> Path:
+    """Where ``pulled_manifests`` folder ``folder`` keeps the manifest ``manifest``."""
+    return folder / "files" / "md5" / manifest[:2] / manifest[2:]
+
+
+def keep_fetched_manifest(folder: Path, manifest: str, data: bytes) -> None:
+    """Keep ``data`` read from elsewhere (a remote, a snapshot) in ``folder`` for later runs,
+    when it hashes to ``manifest`` and is not kept there yet."""
+    path = kept_manifest_path(folder, manifest)
+    if not path.exists() and hashlib.md5(data).hexdigest() + ".dir" == manifest:
+        write_bytes_atomic(path, data)
 
 
 def dvc_root(root: Path, pointer: str) -> Path:
