@@ -6,7 +6,7 @@ before it can allocate: Pillow's own open-time checks stay on at imagelint's pix
 the decode must fit the memory budget (``decode_budget``). Then one reduced colour decode
 (JPEG DCT scaling, a full decode elsewhere) proves the data is intact and feeds the perceptual
 hashes (of the upright image, so a copy turned by EXIF still matches), the quality statistics
-and the colour properties. Facts depend only on the bytes, which is what lets the index key
+and the colour properties (``pixel_signals``). Facts depend only on the bytes, which is what lets the index key
 them by content md5.
 """
 from __future__ import annotations
