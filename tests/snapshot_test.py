@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from images import encode, photo
+from imagelint.facts.fact_columns import FACT_COLUMNS
 from imagelint.facts.image_facts import ImageFacts, read_image_facts
-from imagelint.facts.snapshot import FACT_COLUMNS, SnapshotError, read_snapshot, snapshot_bytes
+from imagelint.facts.snapshot import SnapshotError, read_snapshot, snapshot_bytes
 from imagelint.sources.dvcfiles import manifest_digest
 
 FACTS = [read_image_facts(encode(photo(seed)), 10**8) for seed in range(3)]

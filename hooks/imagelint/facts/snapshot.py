@@ -9,7 +9,7 @@ be derived once and shared like DVC's own objects. The file is a NumPy ``.npz`` 
 Columns: ``relpath`` (UTF-8, as offsets plus one byte blob) and ``md5`` (16 bytes) for every
 entry of the manifest, images or not, so the manifest can be rebuilt and checked against its
 name; then one column per ``ImageFacts`` field, derived from the dataclass, so a new fact is a
-new column with no code here. ``has_facts`` marks image entries. A snapshot is untrusted input:
+new column with no code (``fact_columns``). ``has_facts`` marks image entries. A snapshot is untrusted input:
 sizes are bounded, nothing is unpickled, and a listing that does not hash to its manifest name
 is refused.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import zipfile
 from dataclasses import dataclass, fields
 from typing import Callable, Collection, Mapping, Sequence
@@ -26,6 +25,8 @@ import numpy as np
 
 from imagelint.facts import image_facts
 from imagelint.facts.image_facts import ImageFacts
+from imagelint.facts.fact_columns import (FACT_COLUMNS, checked_column, decode_field, decode_strings, encode_field,
+                                          string_columns)
 from imagelint.facts.index import HASHES
 from imagelint.sources.manifest_delta import canonical_manifest
 
@@ -110,16 +111,6 @@ class SnapshotTable:
         return _entry_columns(self.manifest, relpaths, self.md5s, [j is not None for j in source], value_of, only)
 
 
-def _kind(annotation: str) -> str:
-    """How a field is stored, from its annotation: int, bool, float, str, u64 (hashes) or json."""
-    base = annotation.replace(" ", "").replace("|None", "")
-    if base == "int" and "None" in annotation:
-        return "u64"
-    return base if base in ("int", "bool", "float", "str") else "json"
-
-
-#: (field, kind) for every ImageFacts field but md5, which is the entry's own column.
-FACT_COLUMNS = tuple((f.name, _kind(str(f.type))) for f in fields(ImageFacts) if f.name != "md5")
 #: The unsigned columns that are not hashes: the index stores them as they are, so no larger than int64.
 _COUNTS = tuple(name for name, kind in FACT_COLUMNS if kind == "u64" and name not in HASHES)
 _MEASURES = tuple(name for name, kind in FACT_COLUMNS if kind == "float")
@@ -144,11 +135,11 @@ def _entry_columns(manifest: str, relpaths: Sequence[str], md5s: Sequence[str], 
     entry (None for those without facts)."""
     columns: dict[str, np.ndarray] = {"md5": np.frombuffer(b"".join(bytes.fromhex(m) for m in md5s),
                                                            np.uint8).reshape(-1, 16)}
-    columns.update(_strings("relpath", relpaths))
+    columns.update(string_columns("relpath", relpaths))
     columns["has_facts"] = np.array(present, dtype=bool)
     for name, kind in FACT_COLUMNS:
         if only is None or name in only:
-            columns.update(_encode(name, kind, value_of(name)))
+            columns.update(encode_field(name, kind, value_of(name)))
     columns["manifest"] = np.frombuffer(manifest.encode(), np.uint8)
     return columns
 
@@ -182,11 +173,11 @@ def read_snapshot_table(data: bytes, manifest: str) -> SnapshotTable:
             raise SnapshotError("its md5 column is not 16 bytes per entry")
         count = len(md5_bytes)
         md5s = [row.tobytes().hex() for row in md5_bytes]
-        relpaths = _decode_strings(columns, "relpath", count)
+        relpaths = decode_strings(columns, "relpath", count)
         if None in relpaths:
             raise SnapshotError("an entry has no relpath")
-        has_facts = _column(columns, "has_facts", count, np.bool_)
-        values = {name: _decode(columns, name, kind, count) for name, kind in FACT_COLUMNS}
+        has_facts = checked_column(columns, "has_facts", count, np.bool_)
+        values = {name: decode_field(columns, name, kind, count) for name, kind in FACT_COLUMNS}
         for name in _COUNTS:  # an index row holds them as SQLite's signed 64-bit integers
             if max((v for v in values[name] if v is not None), default=0) >= 1 << 63:
                 raise SnapshotError(f"{name}: a value beyond what the index stores")
@@ -214,60 +205,3 @@ def _columns(data: bytes) -> dict[str, np.ndarray]:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise SnapshotError(f"not a snapshot file: {exc}") from None
-
-
-def _strings(name: str, values: Sequence[str | None]) -> dict[str, np.ndarray]:
-    encoded = [b"" if v is None else v.encode("utf-8", "surrogatepass") for v in values]
-    lengths = np.array([-1 if v is None else len(e) for v, e in zip(values, encoded)], dtype=np.int64)
-    return {f"{name}.len": lengths, f"{name}.utf8": np.frombuffer(b"".join(encoded), np.uint8)}
-
-
-def _decode_strings(columns: Mapping[str, np.ndarray], name: str, count: int) -> list[str | None]:
-    lengths = _column(columns, f"{name}.len", count, np.int64)
-    blob = bytes(columns[f"{name}.utf8"])
-    if int(np.maximum(lengths, 0).sum()) != len(blob):
-        raise ValueError(f"{name}: lengths do not add up to its bytes")
-    found, start = [], 0
-    for length in lengths.tolist():
-        if length < 0:
-            found.append(None)
-            continue
-        found.append(blob[start:start + length].decode("utf-8", "surrogatepass"))
-        start += length
-    return found
-
-
-def _column(columns: Mapping[str, np.ndarray], name: str, count: int, dtype: type) -> np.ndarray:
-    array = columns[name]
-    if array.shape != (count,) or array.dtype != dtype:
-        raise ValueError(f"{name}: expected {count} values of {np.dtype(dtype)}")
-    return array
-
-
-def _encode(name: str, kind: str, values: list) -> dict[str, np.ndarray]:
-    missing = np.array([v is None for v in values], dtype=bool)
-    if kind == "str":
-        return _strings(name, values)
-    if kind == "json":
-        return _strings(name, [None if v is None else json.dumps(v) for v in values])
-    if kind == "float":
-        return {name: np.array([np.nan if v is None else v for v in values], dtype=np.float64)}
-    dtype = {"int": np.int64, "bool": np.bool_, "u64": np.uint64}[kind]
-    return {name: np.array([0 if v is None else v for v in values], dtype=dtype), f"{name}.null": missing}
-
-
-def _decode(columns: Mapping[str, np.ndarray], name: str, kind: str, count: int) -> list:
-    if kind in ("str", "json"):
-        texts = _decode_strings(columns, name, count)
-        return texts if kind == "str" else [None if t is None else _tuples(json.loads(t)) for t in texts]
-    if kind == "float":
-        return [None if v != v else v for v in _column(columns, name, count, np.float64).tolist()]
-    dtype = {"int": np.int64, "bool": np.bool_, "u64": np.uint64}[kind]
-    values = _column(columns, name, count, dtype).tolist()
-    nulls = _column(columns, f"{name}.null", count, np.bool_).tolist()
-    return [None if null else value for value, null in zip(values, nulls)]
-
-
-def _tuples(value: object) -> object:
-    """JSON lists back to the tuples frozen dataclasses hold."""
-    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
