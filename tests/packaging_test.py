@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-SAMPLE = ["__init__.py", "generate.py", "drawing.py", "pinning.py", "pyproject.toml", "dvc.yaml", ".pre-commit-config.yaml", "README.md",
-          "pre-commit-hooks.yaml"]
+SAMPLE = ["__init__.py", "generate.py", "drawing.py", "pinning.py", "pyproject.toml", "dvc.yaml",
+          ".pre-commit-config.yaml", "README.md", "pre-commit-hooks.yaml"]
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ be derived once and shared like DVC's own objects. The file is a NumPy ``.npz`` 
 Columns: ``relpath`` (UTF-8, as offsets plus one byte blob) and ``md5`` (16 bytes) for every
 entry of the manifest, images or not, so the manifest can be rebuilt and checked against its
 name; then one column per ``ImageFacts`` field, derived from the dataclass, so a new fact is a
-new column with no code (``fact_columns``). ``has_facts`` marks image entries. A snapshot is untrusted input:
-sizes are bounded, nothing is unpickled, and a listing that does not hash to its manifest name
-is refused.
+new column with no code (``fact_columns``). ``has_facts`` marks image entries. A snapshot is
+untrusted input: sizes are bounded, nothing is unpickled, and a listing that does not hash to
+its manifest name is refused.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from typing import Callable, Collection, Mapping, Sequence
 import numpy as np
 
 from imagelint.facts import image_facts
-from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.fact_columns import (FACT_COLUMNS, checked_column, decode_field, decode_strings, encode_field,
                                           string_columns)
+from imagelint.facts.image_facts import ImageFacts
 from imagelint.facts.index import HASHES
 from imagelint.sources.manifest_delta import canonical_manifest
 

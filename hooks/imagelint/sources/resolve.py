@@ -120,7 +120,8 @@ class _GitResolver:
         blobs = gitfiles.read_blobs(self.root, [blob for specs in (new_specs, old_specs) for pair in specs.values()
                                                 for blob in pair if blob] + attributes)
 
-        refs, lfs_notes = git_image_refs(self.root, entries, any(b"filter=lfs" in blobs.get(blob, b"") for blob in attributes))
+        uses_lfs = any(b"filter=lfs" in blobs.get(blob, b"") for blob in attributes)
+        refs, lfs_notes = git_image_refs(self.root, entries, uses_lfs)
         self.notes += lfs_notes
         tracked: dict[str, list[str]] = {}
         new_outs = {path: outs for path, spec in new_specs.items()
